@@ -1,0 +1,178 @@
+package goenv
+
+import (
+	"net/url"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gopolicy/gopolicy/pkg/facts"
+)
+
+// knownSumDBs are the checksum databases the go command has built-in keys
+// for; sum.golang.google.cn is an alias of sum.golang.org.
+var knownSumDBs = map[string]string{
+	"sum.golang.org":       "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+	"sum.golang.google.cn": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+}
+
+// ParseGOPROXY splits GOPROXY the way the go command walks it: ',' falls
+// through only on 404/410, '|' on any error, and "direct" or "off" end the
+// walk, so later entries are recorded as unreachable.
+func ParseGOPROXY(v string) []facts.ProxyEntry {
+	entries := []facts.ProxyEntry{}
+	reachable := true
+	for v != "" {
+		var raw, fallback string
+		if i := strings.IndexAny(v, ",|"); i >= 0 {
+			raw = v[:i]
+			if v[i] == '|' {
+				fallback = "any-error"
+			} else {
+				fallback = "not-found"
+			}
+			v = v[i+1:]
+		} else {
+			raw, v = v, ""
+		}
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		e := facts.ProxyEntry{Raw: raw, Reachable: reachable, FallbackOn: fallback}
+		switch raw {
+		case "direct", "off":
+			e.Kind = raw
+			e.FallbackOn = ""
+			reachable = false
+		default:
+			e.Kind = "proxy"
+			u := raw
+			if strings.ContainsAny(u, ".:/") && !strings.Contains(u, ":/") && !filepath.IsAbs(u) && !path.IsAbs(u) {
+				u = "https://" + u
+			}
+			e.URL = u
+			if pu, err := url.Parse(u); err == nil {
+				e.Scheme = pu.Scheme
+			}
+		}
+		entries = append(entries, e)
+	}
+	if n := len(entries); n > 0 && entries[n-1].Kind == "proxy" {
+		entries[n-1].FallbackOn = ""
+	}
+	return entries
+}
+
+// ParseGOSUMDB takes GOSUMDB apart: "off", a known name, "name+key", or
+// "name+key url". The key is checked with the sumdb note verifier, the
+// same check the go command makes before trusting a database.
+func ParseGOSUMDB(v string) facts.SumDB {
+	s := facts.SumDB{Raw: v}
+	if v == "off" {
+		s.Off = true
+		return s
+	}
+	fields := strings.Fields(v)
+	switch {
+	case len(fields) == 0:
+		s.Error = "GOSUMDB is empty: the go command reports \"missing GOSUMDB\""
+		return s
+	case len(fields) > 2:
+		s.Error = "invalid GOSUMDB: too many fields"
+	}
+	key := fields[0]
+	if len(fields) == 2 {
+		s.URL = fields[1]
+	}
+	if known, ok := knownSumDBs[key]; ok {
+		s.Known = true
+		s.Name = key
+		if key == "sum.golang.google.cn" && s.URL == "" {
+			s.URL = "https://sum.golang.google.cn"
+		}
+		key = known
+	} else {
+		s.Name, _, _ = strings.Cut(key, "+")
+		if strings.Contains(key, "+") {
+			s.HasKey = true
+			s.Key = key
+		}
+	}
+	if _, err := note.NewVerifier(key); err != nil {
+		if s.HasKey {
+			s.KeyError = err.Error()
+		} else if !s.Known {
+			s.KeyError = "no public key: GOSUMDB names an unknown database without name+key"
+		}
+	} else {
+		s.KeyValid = true
+		if s.Known {
+			// The built-in key stands in for a named known database.
+			s.HasKey = true
+		}
+	}
+	if s.URL == "" && s.Name != "" {
+		s.URL = "https://" + s.Name
+	}
+	return s
+}
+
+// ParseGOFLAGS splits GOFLAGS with the go command's quoting rules
+// (space-separated; single or double quotes group a word).
+func ParseGOFLAGS(v string) []facts.GoFlag {
+	flags := []facts.GoFlag{}
+	words, err := splitQuoted(v)
+	if err != nil {
+		return append(flags, facts.GoFlag{Raw: v, Error: err.Error()})
+	}
+	for _, w := range words {
+		f := facts.GoFlag{Raw: w}
+		if !strings.HasPrefix(w, "-") {
+			f.Error = "GOFLAGS entry does not begin with '-'"
+			flags = append(flags, f)
+			continue
+		}
+		name := strings.TrimLeft(w, "-")
+		if n, val, ok := strings.Cut(name, "="); ok {
+			name, f.Value, f.HasValue = n, val, true
+		}
+		f.Name = name
+		flags = append(flags, f)
+	}
+	return flags
+}
+
+type quoteError struct{ msg string }
+
+func (e quoteError) Error() string { return e.msg }
+
+// splitQuoted mirrors cmd/internal/quoted.Split.
+func splitQuoted(s string) ([]string, error) {
+	var words []string
+	for len(s) > 0 {
+		if s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' {
+			s = s[1:]
+			continue
+		}
+		if s[0] == '"' || s[0] == '\'' {
+			q := s[0]
+			end := strings.IndexByte(s[1:], q)
+			if end < 0 {
+				return nil, quoteError{"unterminated " + string(q) + " string in GOFLAGS"}
+			}
+			words = append(words, s[1:1+end])
+			s = s[2+end:]
+			continue
+		}
+		i := strings.IndexAny(s, " \t\n\r")
+		if i < 0 {
+			i = len(s)
+		}
+		words = append(words, s[:i])
+		s = s[i:]
+	}
+	return words, nil
+}
