@@ -1,0 +1,219 @@
+package eval
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+)
+
+// Source is one policy bundle to load: the built-in library (an fs.FS) or
+// a user's directory or .tar.gz.
+type Source struct {
+	// Name identifies the bundle in decisions and errors.
+	Name string
+	// FS is a bundle tree; set for embedded bundles.
+	FS fs.FS
+	// Path is a directory or a .tar.gz file; used when FS is nil.
+	Path string
+}
+
+// BundleInfo identifies a loaded bundle in every decision, so a decision
+// can be reproduced from the facts and the exact policies.
+type BundleInfo struct {
+	Name     string   `json:"name"`
+	Revision string   `json:"revision"`
+	Digest   string   `json:"digest"`
+	Roots    []string `json:"roots,omitempty"`
+	Source   string   `json:"source"`
+}
+
+type loadedBundle struct {
+	info   BundleInfo
+	bundle *bundle.Bundle
+}
+
+// BundleError is a policy bundle that cannot be used; the CLI reports it
+// with exit status 2.
+type BundleError struct {
+	Source string
+	Err    error
+}
+
+func (e *BundleError) Error() string { return fmt.Sprintf("policy bundle %s: %v", e.Source, e.Err) }
+func (e *BundleError) Unwrap() error { return e.Err }
+
+func loadBundle(src Source) (*loadedBundle, error) {
+	var (
+		loader bundle.DirectoryLoader
+		digest string
+		where  string
+	)
+	switch {
+	case src.FS != nil:
+		where = "embedded:" + src.Name
+		d, err := digestFS(src.FS)
+		if err != nil {
+			return nil, &BundleError{where, err}
+		}
+		digest = d
+		loader = bundle.NewFSLoaderWithRoot(src.FS, ".")
+	default:
+		where = src.Path
+		fi, err := os.Stat(src.Path)
+		if err != nil {
+			return nil, &BundleError{where, errors.Unwrap(err)}
+		}
+		if fi.IsDir() {
+			fsys := os.DirFS(src.Path)
+			d, err := digestFS(fsys)
+			if err != nil {
+				return nil, &BundleError{where, err}
+			}
+			digest = d
+			loader = bundle.NewDirectoryLoader(src.Path)
+		} else {
+			data, err := os.ReadFile(src.Path)
+			if err != nil {
+				return nil, &BundleError{where, err}
+			}
+			if !isGzip(data) {
+				return nil, &BundleError{where, errors.New("not a directory or a .tar.gz bundle")}
+			}
+			if err := checkTarball(data); err != nil {
+				return nil, &BundleError{where, err}
+			}
+			sum := sha256.Sum256(data)
+			digest = "sha256:" + hex.EncodeToString(sum[:])
+			loader = bundle.NewTarballLoaderWithBaseURL(bytes.NewReader(data), src.Path)
+		}
+	}
+	b, err := bundle.NewCustomReader(loader).
+		WithProcessAnnotations(true).
+		WithRegoVersion(ast.RegoV1).
+		WithSkipBundleVerification(true).
+		Read()
+	if err != nil {
+		return nil, &BundleError{where, err}
+	}
+	name := src.Name
+	if n, ok := b.Manifest.Metadata["name"].(string); ok && n != "" && name == "" {
+		name = n
+	}
+	lb := &loadedBundle{bundle: &b, info: BundleInfo{Name: name, Revision: b.Manifest.Revision, Digest: digest, Source: where}}
+	if b.Manifest.Roots != nil {
+		lb.info.Roots = append([]string(nil), (*b.Manifest.Roots)...)
+	}
+	return lb, nil
+}
+
+// isTestModule reports Rego unit-test files, which the engine leaves out
+// and the test runner needs.
+func isTestModule(m bundle.ModuleFile) bool { return strings.HasSuffix(m.Path, "_test.rego") }
+
+// loadedSet is every bundle's modules and data, merged.
+type loadedSet struct {
+	bundles      []*loadedBundle
+	modules      map[string]*ast.Module
+	moduleBundle map[string]string
+	data         map[string]any
+}
+
+func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
+	if len(sources) == 0 {
+		return nil, errors.New("no policy bundles given")
+	}
+	set := &loadedSet{modules: map[string]*ast.Module{}, moduleBundle: map[string]string{}, data: map[string]any{}}
+	for _, src := range sources {
+		lb, err := loadBundle(src)
+		if err != nil {
+			return nil, err
+		}
+		set.bundles = append(set.bundles, lb)
+	}
+	if err := checkRoots(set.bundles); err != nil {
+		return nil, err
+	}
+	for _, lb := range set.bundles {
+		for _, m := range lb.bundle.Modules {
+			if isTestModule(m) && !withTests {
+				continue
+			}
+			key := m.URL
+			if key == "" {
+				key = m.Path
+			}
+			if _, dup := set.modules[key]; dup {
+				return nil, &BundleError{lb.info.Source, fmt.Errorf("module %s is loaded twice", key)}
+			}
+			set.modules[key] = m.Parsed
+			set.moduleBundle[m.Parsed.Package.Path.String()] = lb.info.Name
+		}
+		if err := mergeData(set.data, lb.bundle.Data, ""); err != nil {
+			return nil, &BundleError{lb.info.Source, err}
+		}
+	}
+	return set, nil
+}
+
+func isGzip(data []byte) bool { return len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b }
+
+// checkTarball rejects archives that are not gzip'd tar before OPA's
+// reader sees them, so the user gets the real reason.
+func checkTarball(data []byte) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("read gzip: %w", err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		_, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read tar: %w", err)
+		}
+	}
+}
+
+// digestFS hashes a bundle tree: every file's slash path and content, in
+// path order, so the digest is the same on every machine.
+func digestFS(fsys fs.FS) (string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("walk bundle: %w", err)
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f, err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path.Clean(f), len(data))
+		h.Write(data)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}

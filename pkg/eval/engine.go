@@ -1,0 +1,330 @@
+// Package eval compiles policy bundles once and judges facts documents
+// with them. It knows the facts document only as JSON: how facts are
+// gathered is none of its business.
+package eval
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// ViolationRule is the rule every policy package defines: a set of
+// violation objects {msg, evidence, subject}.
+const ViolationRule = "violation"
+
+// Profiles every engine knows; bundles may add more through metadata.
+var builtinProfiles = []string{"dev", "ci", "prod"}
+
+// Enforcement values a profile can give a policy.
+var enforcements = map[string]bool{LevelDeny: true, LevelWarn: true, LevelOff: true}
+
+var severities = map[string]int{"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
+
+var semverRE = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+
+// Policy is one policy's metadata, read from its METADATA annotation.
+type Policy struct {
+	ID          string            `json:"id"`
+	Title       string            `json:"title"`
+	Version     string            `json:"version"`
+	Severity    string            `json:"severity"`
+	Description string            `json:"description"`
+	Remediation string            `json:"remediation"`
+	Profiles    map[string]string `json:"profiles"`
+	// Requires names the facts sections (collectors) the policy reads.
+	Requires []string `json:"requires"`
+	Package  string   `json:"package"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Bundle   string   `json:"bundle"`
+}
+
+// Enforcement is the level the policy's violations get in profile.
+func (p Policy) Enforcement(profile string) string {
+	if e, ok := p.Profiles[profile]; ok {
+		return e
+	}
+	return LevelDeny
+}
+
+// Options configures an engine.
+type Options struct {
+	Sources []Source
+	// Config is merged over data.gopolicy.config, the policies' settings
+	// (allow-lists, banned modules, thresholds).
+	Config map[string]any
+}
+
+// Engine holds compiled policies; Evaluate is safe for concurrent use.
+type Engine struct {
+	policies  []Policy
+	bundles   []BundleInfo
+	profiles  []string
+	aggregate rego.PreparedEvalQuery
+	single    []rego.PreparedEvalQuery
+}
+
+// CompileError is a policy that does not compile, located at file:line.
+type CompileError struct{ Errors ast.Errors }
+
+func (e *CompileError) Error() string {
+	var lines []string
+	for _, err := range e.Errors {
+		loc := ""
+		if err.Location != nil {
+			loc = fmt.Sprintf("%s:%d: ", err.Location.File, err.Location.Row)
+		}
+		lines = append(lines, loc+err.Message)
+	}
+	return "compile policies: " + strings.Join(lines, "; ")
+}
+
+// Capabilities are OPA's builtins minus everything that reaches outside
+// the facts: the network, the runtime, the clock and randomness. A
+// decision must follow from the facts and the bundle alone.
+func Capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	banned := map[string]bool{
+		"http.send": true, "opa.runtime": true, "net.lookup_ip_addr": true,
+		"time.now_ns": true, "rand.intn": true, "uuid.rfc4122": true,
+	}
+	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool { return banned[b.Name] })
+	caps.AllowNet = []string{}
+	return caps
+}
+
+// New loads, compiles and prepares the policies. It is the expensive step:
+// build one engine per process and reuse it.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	set, err := loadAll(opts.Sources, false)
+	if err != nil {
+		return nil, err
+	}
+	data := set.data
+	if len(opts.Config) > 0 {
+		if err := mergeData(data, map[string]any{"gopolicy": map[string]any{"config": opts.Config}}, "", true); err != nil {
+			return nil, fmt.Errorf("policy configuration: %w", err)
+		}
+	}
+
+	caps := Capabilities()
+	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
+	compiler.Compile(set.modules)
+	if compiler.Failed() {
+		return nil, &CompileError{compiler.Errors}
+	}
+	policies, err := readPolicies(compiler, set.moduleBundle)
+	if err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		return nil, errors.New("no policies found: every policy package needs a METADATA annotation with custom.id")
+	}
+
+	e := &Engine{policies: policies}
+	for _, lb := range set.bundles {
+		e.bundles = append(e.bundles, lb.info)
+	}
+	e.profiles = profilesOf(policies)
+
+	store := inmem.NewFromObject(data)
+	var agg strings.Builder
+	for i, p := range policies {
+		if i > 0 {
+			agg.WriteString("; ")
+		}
+		fmt.Fprintf(&agg, "p%d = %s.%s", i, p.Package, ViolationRule)
+	}
+	newQuery := func(q string) (rego.PreparedEvalQuery, error) {
+		return rego.New(
+			rego.Query(q),
+			rego.Compiler(compiler),
+			rego.Store(store),
+			rego.Capabilities(caps),
+			rego.StrictBuiltinErrors(true),
+		).PrepareForEval(ctx)
+	}
+	if e.aggregate, err = newQuery(agg.String()); err != nil {
+		return nil, fmt.Errorf("prepare policies: %w", err)
+	}
+	// Single-policy queries are only used to find which policy failed when
+	// the aggregate evaluation errors, so the error lands on that policy.
+	for _, p := range policies {
+		q, err := newQuery(fmt.Sprintf("p0 = %s.%s", p.Package, ViolationRule))
+		if err != nil {
+			return nil, fmt.Errorf("prepare policy %s: %w", p.ID, err)
+		}
+		e.single = append(e.single, q)
+	}
+	return e, nil
+}
+
+// Policies lists the loaded policies in id order.
+func (e *Engine) Policies() []Policy { return slices.Clone(e.policies) }
+
+// Bundles lists the loaded bundles.
+func (e *Engine) Bundles() []BundleInfo { return slices.Clone(e.bundles) }
+
+// Profiles lists the profiles any policy names, plus dev, ci and prod.
+func (e *Engine) Profiles() []string { return slices.Clone(e.profiles) }
+
+// BundleSummary is the one-line identity of all bundles: the revision of
+// each and a digest over all of them.
+func (e *Engine) BundleSummary() BundleInfo {
+	if len(e.bundles) == 1 {
+		return e.bundles[0]
+	}
+	h := sha256.New()
+	var revs, names []string
+	for _, b := range e.bundles {
+		fmt.Fprintf(h, "%s\x00%s\x00", b.Name, b.Digest)
+		revs = append(revs, b.Name+" "+b.Revision)
+		names = append(names, b.Name)
+	}
+	return BundleInfo{Name: strings.Join(names, "+"), Revision: strings.Join(revs, ", "), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Source: "combined"}
+}
+
+func checkRoots(loaded []*loadedBundle) error {
+	type owner struct{ root, bundle string }
+	var seen []owner
+	for _, lb := range loaded {
+		for _, r := range lb.info.Roots {
+			for _, o := range seen {
+				if r == o.root || strings.HasPrefix(r, o.root+"/") || strings.HasPrefix(o.root, r+"/") || r == "" || o.root == "" {
+					return &BundleError{lb.info.Source, fmt.Errorf("manifest root %q overlaps root %q of bundle %s", r, o.root, o.bundle)}
+				}
+			}
+			seen = append(seen, owner{r, lb.info.Source})
+		}
+	}
+	return nil
+}
+
+// mergeData merges src into dst. Two bundles may not set the same value;
+// overriding (configuration over bundle defaults) replaces leaves.
+func mergeData(dst, src map[string]any, at string, override ...bool) error {
+	for k, v := range src {
+		path := at + "/" + k
+		sub, isMap := v.(map[string]any)
+		cur, exists := dst[k]
+		curMap, curIsMap := cur.(map[string]any)
+		switch {
+		case !exists:
+			dst[k] = v
+		case isMap && curIsMap:
+			if err := mergeData(curMap, sub, path, override...); err != nil {
+				return err
+			}
+		case len(override) > 0 && override[0]:
+			dst[k] = v
+		default:
+			return fmt.Errorf("data %s is set by two bundles", path)
+		}
+	}
+	return nil
+}
+
+func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, error) {
+	var policies []Policy
+	var problems []string
+	seen := map[string]string{}
+	for _, ref := range c.GetAnnotationSet().Flatten() {
+		a := ref.Annotations
+		if a == nil || a.Scope != "package" {
+			continue
+		}
+		id, _ := a.Custom["id"].(string)
+		if id == "" {
+			continue
+		}
+		loc := ""
+		if a.Location != nil {
+			loc = fmt.Sprintf("%s:%d: ", a.Location.File, a.Location.Row)
+		}
+		p := Policy{ID: id, Title: a.Title, Description: a.Description, Package: ref.Path.String(), Profiles: map[string]string{}}
+		if a.Location != nil {
+			p.File, p.Line = a.Location.File, a.Location.Row
+		}
+		p.Bundle = moduleBundle[p.Package]
+		p.Version, _ = a.Custom["version"].(string)
+		p.Severity, _ = a.Custom["severity"].(string)
+		p.Remediation, _ = a.Custom["remediation"].(string)
+		var bad []string
+		if p.Title == "" {
+			bad = append(bad, "title is required")
+		}
+		if !semverRE.MatchString(p.Version) {
+			bad = append(bad, fmt.Sprintf("custom.version %q is not a semantic version", p.Version))
+		}
+		if _, ok := severities[p.Severity]; !ok {
+			bad = append(bad, fmt.Sprintf("custom.severity %q is not one of critical, high, medium, low, info", p.Severity))
+		}
+		if strings.TrimSpace(p.Remediation) == "" {
+			bad = append(bad, "custom.remediation is required")
+		}
+		if profiles, ok := a.Custom["profiles"].(map[string]any); ok {
+			for name, v := range profiles {
+				s, _ := v.(string)
+				if !enforcements[s] {
+					bad = append(bad, fmt.Sprintf("custom.profiles.%s %q is not deny, warn or off", name, v))
+					continue
+				}
+				p.Profiles[name] = s
+			}
+		} else if _, present := a.Custom["profiles"]; present {
+			bad = append(bad, "custom.profiles must map profile names to deny, warn or off")
+		}
+		if reqs, ok := a.Custom["requires"].([]any); ok {
+			for _, r := range reqs {
+				s, _ := r.(string)
+				if s == "" {
+					bad = append(bad, "custom.requires must list facts section names")
+					break
+				}
+				p.Requires = append(p.Requires, s)
+			}
+		}
+		if len(c.GetRulesExact(ref.Path.Append(ast.StringTerm(ViolationRule)))) == 0 {
+			bad = append(bad, "the package defines no "+ViolationRule+" rule")
+		}
+		if prev, dup := seen[id]; dup {
+			bad = append(bad, "policy id "+id+" is also defined at "+prev)
+		}
+		seen[id] = strings.TrimSuffix(loc, ": ")
+		for _, b := range bad {
+			problems = append(problems, fmt.Sprintf("%spolicy %s: %s", loc, id, b))
+		}
+		policies = append(policies, p)
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, fmt.Errorf("invalid policy metadata: %s", strings.Join(problems, "; "))
+	}
+	sort.Slice(policies, func(i, j int) bool { return policies[i].ID < policies[j].ID })
+	return policies, nil
+}
+
+func profilesOf(policies []Policy) []string {
+	set := map[string]bool{}
+	for _, p := range builtinProfiles {
+		set[p] = true
+	}
+	for _, p := range policies {
+		for name := range p.Profiles {
+			set[name] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}

@@ -1,0 +1,282 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// FactsSchema is the facts document version this engine understands.
+const FactsSchema = "gopolicy.dev/facts/v1"
+
+// InputFormatError is a facts document the engine cannot read.
+type InputFormatError struct{ Err error }
+
+func (e *InputFormatError) Error() string { return "facts document: " + e.Err.Error() }
+func (e *InputFormatError) Unwrap() error { return e.Err }
+
+// UnknownProfileError names a profile no policy knows.
+type UnknownProfileError struct {
+	Profile string
+	Known   []string
+}
+
+func (e *UnknownProfileError) Error() string {
+	return fmt.Sprintf("unknown profile %q (known: %s)", e.Profile, strings.Join(e.Known, ", "))
+}
+
+// Evaluate judges a facts document (its JSON encoding) under a profile.
+func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string) (*Decision, error) {
+	if !slices.Contains(e.profiles, profile) {
+		return nil, &UnknownProfileError{profile, e.profiles}
+	}
+	dec := json.NewDecoder(bytes.NewReader(factsJSON))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &InputFormatError{describeJSONError(factsJSON, err)}
+	}
+	if s, _ := doc["schema"].(string); s != FactsSchema {
+		return nil, &InputFormatError{fmt.Errorf("schema %q is not %q", doc["schema"], FactsSchema)}
+	}
+	input, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return nil, &InputFormatError{err}
+	}
+	collectors, _ := doc["collectors"].(map[string]any)
+
+	d := &Decision{Profile: profile, Bundle: e.BundleSummary(), Bundles: e.Bundles(), Findings: []Finding{}, InputErrors: inputErrors(collectors)}
+
+	results, evalErr := e.evalAll(ctx, input)
+	for i, p := range e.policies {
+		base := Finding{Policy: p.ID, Title: p.Title, Version: p.Version, Severity: p.Severity, Remediation: p.Remediation, Bundle: p.Bundle, Evidence: []Evidence{}}
+		level := p.Enforcement(profile)
+		if level == LevelOff {
+			f := base
+			f.Level, f.Message = LevelOff, "switched off in profile "+profile
+			d.add(f)
+			continue
+		}
+		if f, gated := gate(base, p, doc, collectors); gated {
+			d.add(f)
+			continue
+		}
+		var violations []any
+		if evalErr != nil {
+			violations, err = e.evalOne(ctx, i, input)
+			if err != nil {
+				f := base
+				f.Level, f.Message = LevelError, "evaluation failed: "+err.Error()
+				d.add(f)
+				continue
+			}
+		} else {
+			violations, _ = results[fmt.Sprintf("p%d", i)].([]any)
+		}
+		if len(violations) == 0 {
+			f := base
+			f.Level, f.Message = LevelPass, p.Title
+			d.add(f)
+			continue
+		}
+		for _, v := range violations {
+			f := base
+			if err := decodeViolation(v, &f); err != nil {
+				f.Level, f.Message = LevelError, fmt.Sprintf("policy returned a malformed violation: %v", err)
+			} else {
+				f.Level = level
+			}
+			d.add(f)
+		}
+	}
+	sort.SliceStable(d.Findings, func(i, j int) bool {
+		return levelRank(d.Findings[i].Level) < levelRank(d.Findings[j].Level)
+	})
+	d.Allow = d.Summary.Deny == 0 && d.Summary.Error == 0 && len(d.InputErrors) == 0
+	return d, nil
+}
+
+func (d *Decision) add(f Finding) {
+	d.Findings = append(d.Findings, f)
+	d.Summary.add(f.Level)
+}
+
+func levelRank(level string) int {
+	return slices.Index([]string{LevelError, LevelDeny, LevelWarn, LevelPass, LevelSkip, LevelOff}, level)
+}
+
+func (e *Engine) evalAll(ctx context.Context, input ast.Value) (map[string]any, error) {
+	rs, err := e.aggregate.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("aggregate query returned %d results", len(rs))
+	}
+	return rs[0].Bindings, nil
+}
+
+func (e *Engine) evalOne(ctx context.Context, i int, input ast.Value) ([]any, error) {
+	rs, err := e.single[i].Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("query returned %d results", len(rs))
+	}
+	v, _ := rs[0].Bindings["p0"].([]any)
+	return v, nil
+}
+
+// gate fails closed: a policy whose required facts are missing is an
+// error, unless the collector said the facts do not apply (skipped).
+func gate(base Finding, p Policy, doc map[string]any, collectors map[string]any) (Finding, bool) {
+	for _, section := range p.Requires {
+		st, _ := collectors[section].(map[string]any)
+		status, _ := st["status"].(string)
+		_, present := doc[section]
+		switch {
+		case status == "skipped":
+			f := base
+			reason, _ := st["reason"].(string)
+			f.Level, f.Message = LevelSkip, fmt.Sprintf("not applicable: %s facts were not collected (%s)", section, reason)
+			return f, true
+		case !present || doc[section] == nil:
+			f := base
+			f.Level = LevelError
+			if status == "" {
+				f.Message = fmt.Sprintf("required facts %q are missing from the document", section)
+			} else {
+				f.Message = fmt.Sprintf("required facts %q could not be collected: %s", section, problemText(st))
+			}
+			f.Evidence = []Evidence{{Fact: "/collectors/" + section, Value: st}}
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+func problemText(st map[string]any) string {
+	probs, _ := st["problems"].([]any)
+	var parts []string
+	for _, p := range probs {
+		m, _ := p.(map[string]any)
+		parts = append(parts, formatProblem(m))
+	}
+	if len(parts) == 0 {
+		return "no reason recorded"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func formatProblem(m map[string]any) string {
+	msg, _ := m["message"].(string)
+	path, _ := m["path"].(string)
+	if path == "" {
+		return msg
+	}
+	if line, ok := m["line"].(json.Number); ok && line.String() != "0" {
+		return fmt.Sprintf("%s:%s: %s", path, line, msg)
+	}
+	return path + ": " + msg
+}
+
+func inputErrors(collectors map[string]any) []InputError {
+	out := []InputError{}
+	names := make([]string, 0, len(collectors))
+	for n := range collectors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st, _ := collectors[name].(map[string]any)
+		probs, _ := st["problems"].([]any)
+		for _, p := range probs {
+			m, _ := p.(map[string]any)
+			ie := InputError{Collector: name}
+			ie.Message, _ = m["message"].(string)
+			ie.Path, _ = m["path"].(string)
+			if n, ok := m["line"].(json.Number); ok {
+				l, _ := n.Int64()
+				ie.Line = int(l)
+			}
+			out = append(out, ie)
+		}
+	}
+	return out
+}
+
+func decodeViolation(v any, f *Finding) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("want an object, got %T", v)
+	}
+	msg, _ := m["msg"].(string)
+	if msg == "" {
+		return fmt.Errorf("no msg")
+	}
+	f.Message = msg
+	f.Subject, _ = m["subject"].(string)
+	evs, _ := m["evidence"].([]any)
+	for _, ev := range evs {
+		em, ok := ev.(map[string]any)
+		if !ok {
+			return fmt.Errorf("evidence must be objects")
+		}
+		e := Evidence{Value: normalise(em["value"])}
+		e.Fact, _ = em["fact"].(string)
+		e.Source, _ = em["source"].(string)
+		if e.Fact == "" {
+			return fmt.Errorf("evidence without fact")
+		}
+		f.Evidence = append(f.Evidence, e)
+	}
+	return nil
+}
+
+// normalise turns json.Number back into plain numbers for output.
+func normalise(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = normalise(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalise(x[k])
+		}
+	}
+	return v
+}
+
+// describeJSONError adds the line number to a JSON syntax error.
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 {
+		return err
+	}
+	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
+	return fmt.Errorf("line %d: %w", line, err)
+}

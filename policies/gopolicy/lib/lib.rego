@@ -1,0 +1,103 @@
+# Helpers shared by the built-in policies: evidence builders that point
+# into the facts document, and Go-specific comparisons.
+package gopolicy.lib
+
+# env_evidence is the evidence for one Go environment variable: its
+# effective value and the words that explain which layer set it.
+# A variable missing from the facts still yields evidence (value null):
+# an undefined evidence value would silently drop the whole violation.
+env_evidence(name) := {
+	"fact": sprintf("/goenv/vars/%s/value", [name]),
+	"value": object.get(input.goenv.vars, [name, "value"], null),
+	"source": object.get(input.goenv.vars, [name, "origin"], "not in the facts"),
+}
+
+# file_evidence points at a fact read from a file line.
+file_evidence(pointer, value, file, line) := {
+	"fact": pointer,
+	"value": value,
+	"source": sprintf("%s:%d", [file, line]),
+}
+
+# goflag is the set of GOFLAGS tokens named name (without dashes).
+goflag(name) := {f |
+	some f in input.goenv.goflags
+	f.name == name
+}
+
+# patterns splits a GOPRIVATE-style list (comma-separated globs).
+patterns(list) := [p |
+	some raw in split(list, ",")
+	p := trim_suffix(trim_space(raw), "/")
+	p != ""
+]
+
+# prefix_match mirrors golang.org/x/mod/module.MatchPrefixPatterns for one
+# pattern: the pattern's path elements glob-match a prefix of the module
+# path's elements.
+prefix_match(pattern, path) if {
+	pe := split(pattern, "/")
+	me := split(path, "/")
+	count(pe) <= count(me)
+	every i, p in pe {
+		# Elements never contain "/"; an empty delimiter list would mean "."
+		# to glob.match and stop "*" from matching "github.com".
+		glob.match(p, ["/"], me[i])
+	}
+}
+
+# is_public reports a module path under one of the public hosting prefixes
+# and not under an organisation's declared private prefixes.
+is_public(path) if {
+	some pre in data.gopolicy.config.public_module_prefixes
+	prefix_match(pre, path)
+	not is_declared_private(path)
+}
+
+is_declared_private(path) if {
+	some pre in data.gopolicy.config.private_module_prefixes
+	prefix_match(pre, path)
+}
+
+# go_version turns "1.21", "1.21rc1", "1.21.3" or "go1.21.3" into an array
+# that compares like the go command's gover.Compare:
+# 1.21 < 1.21rc1 < 1.21.0 < 1.21.1.
+go_version(v) := [major, minor, kind, n] if {
+	s := trim_prefix(v, "go")
+	parts := regex.find_all_string_submatch_n(`^(\d+)\.(\d+)(?:\.(\d+)|(rc|beta|alpha)(\d+))?$`, s, 1)[0]
+	major := to_number(parts[1])
+	minor := to_number(parts[2])
+	[kind, n] := release_kind(parts)
+}
+
+release_kind(parts) := [4, to_number(parts[3])] if parts[3] != ""
+
+release_kind(parts) := [k, to_number(parts[5])] if {
+	parts[4] != ""
+	k := {"alpha": 1, "beta": 2, "rc": 3}[parts[4]]
+}
+
+release_kind(parts) := [0, 0] if {
+	parts[3] == ""
+	parts[4] == ""
+}
+
+# go_newer is true when Go version a is newer than b.
+go_newer(a, b) if go_version(a) > go_version(b)
+
+# target_os and target_arch: the target when one was named, else the
+# runner's own platform.
+target_os := input.target.os if {
+	input.target.specified
+	input.target.os
+} else := input.runner.os
+
+target_arch := input.target.arch if {
+	input.target.specified
+	input.target.arch
+} else := input.runner.arch
+
+target_label := "the target" if {
+	input.target.specified
+	input.target.os
+} else := "the runner"

@@ -1,0 +1,29 @@
+# METADATA
+# title: GOTOOLCHAIN lets the go command switch toolchains
+# description: >-
+#   With GOTOOLCHAIN=auto (or path, or name+auto) a go.mod toolchain line can
+#   make the build download and run a different Go than the pipeline pins,
+#   without any change to the pipeline.
+# custom:
+#   id: GP-MOD-006
+#   version: 1.0.0
+#   severity: medium
+#   requires: [goenv]
+#   profiles: {dev: off, ci: warn, prod: deny}
+#   remediation: >-
+#     Set GOTOOLCHAIN=local (use the installed Go) or pin an exact toolchain
+#     such as GOTOOLCHAIN=go1.26.8.
+package gopolicy.policies.module.toolchain_switch
+
+import data.gopolicy.lib
+
+value := input.goenv.vars.GOTOOLCHAIN.value
+
+pinned if value == "local"
+
+pinned if regex.match(`^go\d+\.\d+(\.\d+|rc\d+|beta\d+)?$`, value)
+
+violation contains {
+	"msg": sprintf("GOTOOLCHAIN=%q allows the go command to switch toolchains", [value]),
+	"evidence": [lib.env_evidence("GOTOOLCHAIN")],
+} if not pinned

@@ -1,0 +1,20 @@
+package gopolicy.policies.module.toolchain_switch_test
+
+import data.gopolicy.fixtures
+import data.gopolicy.policies.module.toolchain_switch
+
+test_local_passes if {
+	count(toolchain_switch.violation) == 0 with input as fixtures.clean
+}
+
+test_exact_version_passes if {
+	count(toolchain_switch.violation) == 0 with input as fixtures.with_env({"GOTOOLCHAIN": "go1.26.8"})
+}
+
+test_auto_is_a_violation if {
+	count(toolchain_switch.violation) == 1 with input as fixtures.with_env({"GOTOOLCHAIN": "auto"})
+}
+
+test_name_plus_auto_is_a_violation if {
+	count(toolchain_switch.violation) == 1 with input as fixtures.with_env({"GOTOOLCHAIN": "go1.26.8+auto"})
+}
