@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/output"
+	"github.com/gopolicy/gopolicy/policies"
+)
+
+func addPolicyFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArray("policy", nil, "extra policy bundle: a directory or .tar.gz (repeatable); added to the built-in policies")
+	f.Bool("no-builtin", false, "do not load the built-in policies (use only --policy bundles)")
+}
+
+func (a *app) evalCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Judge a Go project (or a saved facts document) against the policies",
+		Long: `eval collects the facts of a Go project (or reads them with --facts) and
+judges them with the policies under a profile. Each policy's metadata says
+whether its violations deny, warn or are off in each profile.
+
+Exit status: 0 allowed; 1 denied (or warnings with --fail-on warn);
+2 usage, input or policy error (unreadable or malformed go.mod, go.sum,
+modules.txt or facts; unknown profile or format; a policy that does not
+compile; a policy whose facts could not be collected).`,
+		Example: `  gopolicy eval --profile prod
+  GOSUMDB=off GOPROXY=direct gopolicy eval --profile prod
+  gopolicy eval --dir ./service --format json --fail-on warn
+  gopolicy eval --target linux/arm64 --policy ./org-policies
+  gopolicy collect | gopolicy eval --facts -`,
+		Args: cobra.NoArgs,
+		RunE: a.runEval,
+	}
+	addCollectFlags(cmd)
+	addPolicyFlags(cmd)
+	f := cmd.Flags()
+	f.String("facts", "", "judge this facts document (a file, or - for standard input) instead of collecting")
+	f.String("profile", "ci", "enforcement profile: dev, ci, prod, or one a policy bundle defines")
+	f.String("format", "text", "output format: text or json")
+	f.String("fail-on", "deny", "lowest level that fails the run: deny or warn")
+	f.StringP("output", "o", "", "write the report to this file instead of standard output")
+	f.BoolP("verbose", "v", false, "list passed and switched-off policies in text output")
+	return cmd
+}
+
+func (a *app) runEval(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	v := a.v
+	formatter, err := output.New(v.GetString("format"), output.Options{Verbose: v.GetBool("verbose")})
+	if err != nil {
+		return err
+	}
+	failOn := v.GetString("fail-on")
+	if failOn != eval.LevelDeny && failOn != eval.LevelWarn {
+		return fmt.Errorf("invalid --fail-on %q: want deny or warn", failOn)
+	}
+	engine, err := a.engine(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	if p := v.GetString("profile"); !containsString(engine.Profiles(), p) {
+		return &eval.UnknownProfileError{Profile: p, Known: engine.Profiles()}
+	}
+
+	var factsJSON []byte
+	if src := v.GetString("facts"); src != "" {
+		for _, flag := range []string{"target", "target-libc", "target-static", "dir"} {
+			if cmd.Flags().Changed(flag) {
+				return fmt.Errorf("--%s cannot be combined with --facts: the facts document already records it", flag)
+			}
+		}
+		factsJSON, err = a.readFacts(src)
+		if err != nil {
+			return err
+		}
+	} else {
+		doc, err := collectFacts(ctx, a.collectOptions())
+		if err != nil {
+			return err
+		}
+		if factsJSON, err = marshalFacts(doc); err != nil {
+			return err
+		}
+	}
+
+	decision, err := engine.Evaluate(ctx, factsJSON, v.GetString("profile"))
+	if err != nil {
+		return err
+	}
+	for _, ie := range decision.InputErrors {
+		fmt.Fprintf(a.stderr, "gopolicy: %s\n", inputErrorLine(ie))
+	}
+	if err := a.writeReport(formatter, decision); err != nil {
+		return err
+	}
+	switch {
+	case decision.Summary.Error > 0 || len(decision.InputErrors) > 0:
+		return exitStatus(exitError)
+	case decision.Summary.Deny > 0:
+		return exitStatus(exitDenied)
+	case failOn == eval.LevelWarn && decision.Summary.Warn > 0:
+		return exitStatus(exitDenied)
+	}
+	return nil
+}
+
+func (a *app) writeReport(f output.Formatter, d *eval.Decision) error {
+	path := a.v.GetString("output")
+	if path == "" {
+		return f.Format(a.stdout, d)
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create report: %w", err)
+	}
+	if err := f.Format(file, d); err != nil {
+		file.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return file.Close()
+}
+
+func (a *app) readFacts(src string) ([]byte, error) {
+	if src == "-" {
+		data, err := io.ReadAll(a.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read facts from standard input: %w", err)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	return data, nil
+}
+
+// engine builds the policy engine from the built-in bundle and --policy.
+func (a *app) engine(ctx context.Context, cmd *cobra.Command) (*eval.Engine, error) {
+	var sources []eval.Source
+	if !a.v.GetBool("no-builtin") {
+		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
+	}
+	for _, p := range a.policyPaths(cmd) {
+		sources = append(sources, eval.Source{Path: p})
+	}
+	if len(sources) == 0 {
+		return nil, errors.New("no policies: --no-builtin needs at least one --policy")
+	}
+	return eval.New(ctx, eval.Options{Sources: sources, Config: a.v.GetStringMap("policy_data")})
+}
+
+func builtinBundleInfo(ctx context.Context) (eval.BundleInfo, error) {
+	e, err := eval.New(ctx, eval.Options{Sources: []eval.Source{{Name: policies.Name, FS: policies.FS}}})
+	if err != nil {
+		return eval.BundleInfo{}, err
+	}
+	return e.BundleSummary(), nil
+}
+
+func inputErrorLine(e eval.InputError) string {
+	switch {
+	case e.Path != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
+	case e.Path != "":
+		return e.Path + ": " + e.Message
+	}
+	return e.Collector + ": " + e.Message
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,47 @@
+// Package output renders decisions. Each format is its own type over the
+// decision value; adding a format never touches evaluation.
+package output
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/gopolicy/gopolicy/pkg/eval"
+)
+
+// Formatter writes one decision.
+type Formatter interface {
+	Format(w io.Writer, d *eval.Decision) error
+}
+
+// Options tune the human formats.
+type Options struct {
+	// Verbose lists passed and switched-off policies too.
+	Verbose bool
+}
+
+var formats = map[string]func(Options) Formatter{
+	"text": func(o Options) Formatter { return Text{Verbose: o.Verbose} },
+	"json": func(Options) Formatter { return JSON{} },
+}
+
+// Names lists the supported formats.
+func Names() []string {
+	names := make([]string, 0, len(formats))
+	for n := range formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// New returns the formatter for a format name.
+func New(name string, opts Options) (Formatter, error) {
+	f, ok := formats[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return f(opts), nil
+}

@@ -1,0 +1,89 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gopolicy/gopolicy/pkg/eval"
+)
+
+// Text is the human report: every finding that needs attention with its
+// evidence and fix, then a one-line summary.
+type Text struct{ Verbose bool }
+
+// Format implements Formatter.
+func (t Text) Format(w io.Writer, d *eval.Decision) error {
+	var b strings.Builder
+	for _, e := range d.InputErrors {
+		fmt.Fprintf(&b, "%-6s %-11s %s\n", "ERROR", "input", inputErrorText(e))
+	}
+	for _, f := range d.Findings {
+		switch f.Level {
+		case eval.LevelPass, eval.LevelOff:
+			if !t.Verbose {
+				continue
+			}
+			fmt.Fprintf(&b, "%-6s %-11s %s\n", strings.ToUpper(f.Level), f.Policy, f.Message)
+			continue
+		case eval.LevelSkip:
+			fmt.Fprintf(&b, "%-6s %-11s %s\n", "SKIP", f.Policy, f.Message)
+			continue
+		}
+		fmt.Fprintf(&b, "%-6s %-11s %-8s %s (v%s)\n", strings.ToUpper(f.Level), f.Policy, f.Severity, f.Title, f.Version)
+		fmt.Fprintf(&b, "       %s\n", f.Message)
+		for _, e := range f.Evidence {
+			fmt.Fprintf(&b, "       %s = %s", evidenceLabel(e.Fact), valueText(e.Value))
+			if e.Source != "" {
+				fmt.Fprintf(&b, "   (%s)", e.Source)
+			}
+			b.WriteByte('\n')
+		}
+		if f.Level != eval.LevelError {
+			fmt.Fprintf(&b, "       fix: %s\n", strings.TrimSpace(f.Remediation))
+		}
+	}
+	s := d.Summary
+	verdict := "ALLOWED"
+	if !d.Allow {
+		verdict = "DENIED"
+	}
+	fmt.Fprintf(&b, "%s: %d denied, %d warnings, %d errors, %d passed, %d skipped, %d off  (profile %s; policies %s %s, %s)\n",
+		verdict, s.Deny, s.Warn, s.Error+len(d.InputErrors), s.Pass, s.Skip, s.Off, d.Profile, d.Bundle.Name, d.Bundle.Revision, d.Bundle.Digest)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func inputErrorText(e eval.InputError) string {
+	switch {
+	case e.Path != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
+	case e.Path != "":
+		return e.Path + ": " + e.Message
+	}
+	return e.Collector + ": " + e.Message
+}
+
+// evidenceLabel shortens the pointers people read most: an environment
+// variable's value is shown by its name.
+func evidenceLabel(pointer string) string {
+	if name, ok := strings.CutPrefix(pointer, "/goenv/vars/"); ok {
+		if n, ok := strings.CutSuffix(name, "/value"); ok {
+			return n
+		}
+	}
+	return pointer
+}
+
+func valueText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	s := string(b)
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
+}
