@@ -131,6 +131,10 @@ func Resolve(in Input) *Resolved {
 				v.Value, v.Source, v.DefaultFrom = def, facts.SourceDefault, from
 			}
 		}
+		if name == "GOENV" && v.Value == "off" {
+			// Like go env, report the file in use: none.
+			v.Value = ""
+		}
 		v.Origin = origin(v)
 		env.Vars[name] = v
 		if c, ok := conflict(name, v); ok {
@@ -433,6 +437,9 @@ func origin(v facts.EnvVar) string {
 	switch v.Source {
 	case facts.SourceProcess:
 		b.WriteString("process environment")
+		if v.Value == "" {
+			b.WriteString(" (GOENV=off: no user configuration file)")
+		}
 	case facts.SourceGoEnv:
 		b.WriteString("GOENV file " + v.File)
 	case facts.SourceGoRoot:

@@ -209,8 +209,9 @@ func Check(m *gomod.Module, modulesTxt string, list *List, toolchain string) []f
 		k := key{vm.Path, vm.Version}
 		mod := describe(vm.Path, vm.Version)
 		merged := meta[k]
-		// Rule 3: explicit modules are required by go.mod.
-		if merged.Explicit && vm.Version != "" && !required[k] && !reported[k] {
+		// Rule 3: explicit modules are required by go.mod. The go command
+		// only checks modules that provide packages.
+		if merged.Explicit && vm.Packages > 0 && !required[k] && !reported[k] {
 			reported[k] = true
 			add(facts.VendorExplicitNotRequired, mod, modulesTxt, merged.Line, "%s is marked as explicit in vendor/modules.txt, but not explicitly required in go.mod", mod)
 		}
