@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/txtar"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // Env returns a hermetic environment for the go command: the user's GOENV

@@ -167,17 +167,14 @@ func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
 			return problems
 		})
 	} else {
+		// Without a parsed go.mod there is nothing to check go.sum and
+		// vendor/ against; the gomod status already carries the error.
 		reason := "no go.mod"
 		if locateErr == nil {
 			reason = "go.mod could not be parsed"
 		}
-		for _, name := range []string{GoSum, Vendor} {
-			if locateErr == nil {
-				rec.done(name, time.Now(), []facts.Problem{{Message: "not checked: " + reason}})
-			} else {
-				rec.skip(name, reason)
-			}
-		}
+		rec.skip(GoSum, reason)
+		rec.skip(Vendor, reason)
 	}
 	wg.Wait()
 	return doc, nil

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -106,17 +107,91 @@ func loadBundle(src Source) (*loadedBundle, error) {
 		WithSkipBundleVerification(true).
 		Read()
 	if err != nil {
+		var errs ast.Errors
+		if errors.As(err, &errs) {
+			return nil, &BundleError{where, relocate(errs, src)}
+		}
 		return nil, &BundleError{where, err}
+	}
+	// Parse again under the file's real name, so that compile errors and
+	// policy locations point at a file the user can open.
+	for i, m := range b.Modules {
+		parsed, err := ast.ParseModuleWithOpts(displayPath(src, m.Path), string(m.Raw), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, &BundleError{where, err}
+		}
+		b.Modules[i].Parsed = parsed
 	}
 	name := src.Name
 	if n, ok := b.Manifest.Metadata["name"].(string); ok && n != "" && name == "" {
 		name = n
 	}
 	lb := &loadedBundle{bundle: &b, info: BundleInfo{Name: name, Revision: b.Manifest.Revision, Digest: digest, Source: where}}
-	if b.Manifest.Roots != nil {
+	// A bundle without a manifest gets the root "" (everything) from the
+	// reader; treat it as claiming nothing instead, and guard its packages
+	// against other bundles' roots in checkPackages.
+	if b.Manifest.Roots != nil && !(len(*b.Manifest.Roots) == 1 && (*b.Manifest.Roots)[0] == "") {
 		lb.info.Roots = append([]string(nil), (*b.Manifest.Roots)...)
 	}
 	return lb, nil
+}
+
+// displayPath names a file inside a bundle the way a user finds it.
+func displayPath(src Source, inBundle string) string {
+	inBundle = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(inBundle, src.Path)), "/")
+	switch {
+	case src.FS != nil:
+		return "policies/" + inBundle
+	case strings.HasSuffix(src.Path, ".gz"):
+		return src.Path + ":" + inBundle
+	default:
+		return filepath.Join(src.Path, filepath.FromSlash(inBundle))
+	}
+}
+
+// relocate rewrites parse errors to one line each with the real path.
+func relocate(errs ast.Errors, src Source) error {
+	var lines []string
+	for _, e := range errs {
+		loc := ""
+		if e.Location != nil {
+			loc = fmt.Sprintf("%s:%d: ", displayPath(src, e.Location.File), e.Location.Row)
+		}
+		lines = append(lines, loc+e.Code+": "+e.Message)
+	}
+	return errors.New(strings.Join(lines, "; "))
+}
+
+// checkPackages stops a bundle from adding rules to a package that lies
+// under another bundle's root: that would silently change a policy the
+// other bundle owns.
+func checkPackages(bundles []*loadedBundle) error {
+	for _, lb := range bundles {
+		for _, m := range lb.bundle.Modules {
+			pkg := strings.Join(packageSegments(m.Parsed), "/")
+			for _, other := range bundles {
+				if other == lb {
+					continue
+				}
+				for _, root := range other.info.Roots {
+					if pkg == root || strings.HasPrefix(pkg, root+"/") {
+						return &BundleError{lb.info.Source, fmt.Errorf("%s: package %s lies under root %q of bundle %s", m.Parsed.Package.Location.File, m.Parsed.Package.Path, root, other.info.Name)}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func packageSegments(m *ast.Module) []string {
+	var segs []string
+	for _, t := range m.Package.Path[1:] {
+		if s, ok := t.Value.(ast.String); ok {
+			segs = append(segs, string(s))
+		}
+	}
+	return segs
 }
 
 // isTestModule reports Rego unit-test files, which the engine leaves out
@@ -144,6 +219,9 @@ func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
 		set.bundles = append(set.bundles, lb)
 	}
 	if err := checkRoots(set.bundles); err != nil {
+		return nil, err
+	}
+	if err := checkPackages(set.bundles); err != nil {
 		return nil, err
 	}
 	for _, lb := range set.bundles {

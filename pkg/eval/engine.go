@@ -80,13 +80,14 @@ type Engine struct {
 type CompileError struct{ Errors ast.Errors }
 
 func (e *CompileError) Error() string {
+	// One line per error, code included, so CI logs stay greppable.
 	var lines []string
 	for _, err := range e.Errors {
 		loc := ""
 		if err.Location != nil {
 			loc = fmt.Sprintf("%s:%d: ", err.Location.File, err.Location.Row)
 		}
-		lines = append(lines, loc+err.Message)
+		lines = append(lines, loc+err.Code+": "+err.Message)
 	}
 	return "compile policies: " + strings.Join(lines, "; ")
 }
