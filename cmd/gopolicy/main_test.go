@@ -19,6 +19,7 @@ func TestMain(m *testing.M) {
 // status.
 func TestScripts(t *testing.T) {
 	corpus, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus", "repos"))
+	examples, _ := filepath.Abs(filepath.Join("..", "..", "examples"))
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
@@ -29,6 +30,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOPROXY", "https://proxy.golang.org,direct")
 			env.Setenv("GOSUMDB", "sum.golang.org")
 			env.Setenv("CORPUS", corpus)
+			env.Setenv("EXAMPLES", examples)
 			return os.WriteFile(filepath.Join(env.WorkDir, ".goenv"), nil, 0o644)
 		},
 	})
