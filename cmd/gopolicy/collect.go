@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gopolicy/gopolicy/pkg/collect"
+	"github.com/gopolicy/gopolicy/pkg/collect/binary"
 	"github.com/gopolicy/gopolicy/pkg/collect/target"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
@@ -24,6 +25,10 @@ func addCollectFlags(cmd *cobra.Command) {
 	f.String("target-libc", "", "C library of the target: glibc[:VERSION], musl[:VERSION] or none")
 	f.Bool("target-static", false, "the target requires statically linked binaries")
 	f.Bool("no-go-command", false, "do not run `go env -json` to cross-check the computed environment")
+	f.StringArray("binary", nil, "compiled artefact to check: a file, or a directory meaning every file in it (repeatable)")
+	f.String("rootfs", "", "unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
+	f.Bool("no-hash", false, "skip the SHA-256 of binaries (the only step that reads whole files)")
+	f.StringArray("stamp", nil, "string variable to read back from binaries, e.g. main.version (repeatable; -X targets are always read)")
 }
 
 func (a *app) collectOptions() collect.Options {
@@ -34,6 +39,9 @@ func (a *app) collectOptions() collect.Options {
 		Target:        spec,
 		SkipGoCommand: v.GetBool("no-go-command"),
 		ToolVersion:   toolVersion(),
+		Binaries:      v.GetStringSlice("binary"),
+		Rootfs:        v.GetString("rootfs"),
+		Binary:        binary.Options{NoHash: v.GetBool("no-hash"), Stamps: a.stamps()},
 	}
 }
 
@@ -68,6 +76,21 @@ document under "collectors" and make the command exit 2.`,
 	}
 	addCollectFlags(cmd)
 	return cmd
+}
+
+// stamps are the variables to read back: --stamp, plus the stamps the
+// policies are configured to require, so that a required stamp is always
+// in the facts.
+func (a *app) stamps() []string {
+	stamps := a.v.GetStringSlice("stamp")
+	if req, ok := a.v.GetStringMap("policy_data")["required_stamps"].([]any); ok {
+		for _, r := range req {
+			if s, ok := r.(string); ok {
+				stamps = append(stamps, s)
+			}
+		}
+	}
+	return stamps
 }
 
 func marshalFacts(doc *facts.Document) ([]byte, error) {

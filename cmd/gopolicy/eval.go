@@ -74,7 +74,7 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 
 	var factsJSON []byte
 	if src := v.GetString("facts"); src != "" {
-		for _, flag := range []string{"target", "target-libc", "target-static", "dir"} {
+		for _, flag := range []string{"target", "target-libc", "target-static", "dir", "binary", "rootfs", "stamp", "no-hash"} {
 			if cmd.Flags().Changed(flag) {
 				return fmt.Errorf("--%s cannot be combined with --facts: the facts document already records it", flag)
 			}

@@ -34,6 +34,7 @@ const configName = "gopolicy.yaml"
 var configKeys = []string{
 	"profile", "policy", "no-builtin", "format", "target", "target-libc", "target-static",
 	"fail-on", "verbose", "no-go-command", "policy_data",
+	"binary", "rootfs", "no-hash", "stamp",
 }
 
 type app struct {

@@ -12,9 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopolicy/gopolicy/pkg/collect/binary"
 	"github.com/gopolicy/gopolicy/pkg/collect/goenv"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
 	"github.com/gopolicy/gopolicy/pkg/collect/gosum"
+	"github.com/gopolicy/gopolicy/pkg/collect/rootfs"
 	"github.com/gopolicy/gopolicy/pkg/collect/runner"
 	"github.com/gopolicy/gopolicy/pkg/collect/target"
 	"github.com/gopolicy/gopolicy/pkg/collect/vendor"
@@ -23,13 +25,15 @@ import (
 
 // Collector names: each is also the name of its section in the document.
 const (
-	GoEnv  = "goenv"
-	Runner = "runner"
-	GoMod  = "gomod"
-	GoSum  = "gosum"
-	Vendor = "vendor"
-	GoWork = "gowork"
-	Target = "target"
+	GoEnv    = "goenv"
+	Runner   = "runner"
+	GoMod    = "gomod"
+	GoSum    = "gosum"
+	Vendor   = "vendor"
+	GoWork   = "gowork"
+	Target   = "target"
+	Binaries = "binaries"
+	Rootfs   = "rootfs"
 )
 
 // Options says what to collect.
@@ -49,7 +53,17 @@ type Options struct {
 	SkipGoCommand bool
 	// ToolVersion is recorded in the document.
 	ToolVersion string
+	// Binaries are files or directories of compiled artefacts.
+	Binaries []string
+	// Binary tunes binary analysis (hashing, stamps to read back).
+	Binary binary.Options
+	// Rootfs is an unpacked image or sysroot the binaries will run in.
+	Rootfs string
 }
+
+// binaryWorkers bounds concurrent binary analysis: hashing is I/O and
+// CPU bound, and a directory may hold many large files.
+const binaryWorkers = 4
 
 // InputError is an error in what the user asked for (a missing directory,
 // an invalid target); the CLI reports it with exit status 2.
@@ -82,6 +96,19 @@ func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
+	binaryFiles, err := binary.Expand(opts.Binaries)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	var image *facts.Rootfs
+	var imageProblems []facts.Problem
+	rootfsStart := time.Now()
+	if opts.Rootfs != "" {
+		if image, imageProblems, err = rootfs.Collect(opts.Rootfs); err != nil {
+			return nil, &InputError{err}
+		}
+		fillTargetFromRootfs(tgt, image)
+	}
 	env := opts.Env
 	if env == nil {
 		env = goenv.EnvFromOS()
@@ -100,6 +127,12 @@ func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
 	}
 	rec := &recorder{doc: doc}
 	rec.done(Target, time.Now(), nil)
+	if image != nil {
+		doc.Rootfs = image
+		rec.done(Rootfs, rootfsStart, imageProblems)
+	} else {
+		rec.skip(Rootfs, "no --rootfs given")
+	}
 
 	// Stage one: the inputs other collectors depend on. Both are cheap: the
 	// environment is two small files, go.mod one parse.
@@ -176,8 +209,57 @@ func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
 		rec.skip(GoSum, reason)
 		rec.skip(Vendor, reason)
 	}
+	if len(binaryFiles) > 0 {
+		run(Binaries, func() []facts.Problem {
+			bins := collectBinaries(binaryFiles, opts.Binary)
+			if image != nil {
+				for i := range bins {
+					if bins[i].ELF != nil {
+						bins[i].Libraries = rootfs.Libraries(image, bins[i].ELF)
+					}
+				}
+			}
+			rec.set(func() { doc.Binaries = bins })
+			return nil
+		})
+	} else {
+		rec.skip(Binaries, "no --binary given")
+	}
 	wg.Wait()
 	return doc, nil
+}
+
+func collectBinaries(files []string, opts binary.Options) []facts.Binary {
+	out := make([]facts.Binary, len(files))
+	sem := make(chan struct{}, binaryWorkers)
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i] = binary.Collect(f, opts)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// fillTargetFromRootfs lets the image say where the binaries run when the
+// user did not: the flags win, the image fills the gaps.
+func fillTargetFromRootfs(t *facts.Target, r *facts.Rootfs) {
+	if !t.Specified {
+		t.Specified, t.Source = true, "rootfs"
+	}
+	if t.OS == "" {
+		t.OS = "linux"
+	}
+	if t.Arch == "" {
+		t.Arch = r.Arch
+	}
+	if t.Libc.Flavour == "" || t.Libc.Flavour == facts.LibcUnknown {
+		t.Libc = facts.Libc{Flavour: r.Libc.Flavour, Version: r.Libc.Version}
+	}
 }
 
 type recorder struct {

@@ -32,13 +32,15 @@ type Document struct {
 	Dir        string                     `json:"dir"`
 	Collectors map[string]CollectorStatus `json:"collectors"`
 
-	GoEnv  *GoEnv  `json:"goenv,omitempty"`
-	Runner *Runner `json:"runner,omitempty"`
-	GoMod  *GoMod  `json:"gomod,omitempty"`
-	GoSum  *GoSum  `json:"gosum,omitempty"`
-	Vendor *Vendor `json:"vendor,omitempty"`
-	GoWork *GoWork `json:"gowork,omitempty"`
-	Target *Target `json:"target,omitempty"`
+	GoEnv    *GoEnv   `json:"goenv,omitempty"`
+	Runner   *Runner  `json:"runner,omitempty"`
+	GoMod    *GoMod   `json:"gomod,omitempty"`
+	GoSum    *GoSum   `json:"gosum,omitempty"`
+	Vendor   *Vendor  `json:"vendor,omitempty"`
+	GoWork   *GoWork  `json:"gowork,omitempty"`
+	Target   *Target  `json:"target,omitempty"`
+	Binaries []Binary `json:"binaries,omitempty"`
+	Rootfs   *Rootfs  `json:"rootfs,omitempty"`
 }
 
 // Tool identifies the program that produced the document.

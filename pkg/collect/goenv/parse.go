@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/gopolicy/gopolicy/internal/quoted"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -124,9 +125,9 @@ func ParseGOSUMDB(v string) facts.SumDB {
 // (space-separated; single or double quotes group a word).
 func ParseGOFLAGS(v string) []facts.GoFlag {
 	flags := []facts.GoFlag{}
-	words, err := splitQuoted(v)
+	words, err := quoted.Split(v)
 	if err != nil {
-		return append(flags, facts.GoFlag{Raw: v, Error: err.Error()})
+		return append(flags, facts.GoFlag{Raw: v, Error: err.Error() + " in GOFLAGS"})
 	}
 	for _, w := range words {
 		f := facts.GoFlag{Raw: w}
@@ -143,36 +144,4 @@ func ParseGOFLAGS(v string) []facts.GoFlag {
 		flags = append(flags, f)
 	}
 	return flags
-}
-
-type quoteError struct{ msg string }
-
-func (e quoteError) Error() string { return e.msg }
-
-// splitQuoted mirrors cmd/internal/quoted.Split.
-func splitQuoted(s string) ([]string, error) {
-	var words []string
-	for len(s) > 0 {
-		if s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' {
-			s = s[1:]
-			continue
-		}
-		if s[0] == '"' || s[0] == '\'' {
-			q := s[0]
-			end := strings.IndexByte(s[1:], q)
-			if end < 0 {
-				return nil, quoteError{"unterminated " + string(q) + " string in GOFLAGS"}
-			}
-			words = append(words, s[1:1+end])
-			s = s[2+end:]
-			continue
-		}
-		i := strings.IndexAny(s, " \t\n\r")
-		if i < 0 {
-			i = len(s)
-		}
-		words = append(words, s[:i])
-		s = s[i:]
-	}
-	return words, nil
 }
