@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -20,6 +22,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	corpus, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus", "repos"))
 	examples, _ := filepath.Abs(filepath.Join("..", "..", "examples"))
+	gocache := goEnv("GOCACHE")
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
@@ -31,7 +34,20 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOSUMDB", "sum.golang.org")
 			env.Setenv("CORPUS", corpus)
 			env.Setenv("EXAMPLES", examples)
+			// Scripts that build binaries share the build cache, and keep
+			// their module cache to themselves.
+			env.Setenv("GOCACHE", gocache)
+			env.Setenv("GOPATH", filepath.Join(env.WorkDir, ".gopath"))
+			env.Setenv("GOWORK", "off")
 			return os.WriteFile(filepath.Join(env.WorkDir, ".goenv"), nil, 0o644)
 		},
 	})
+}
+
+func goEnv(name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }

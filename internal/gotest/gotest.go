@@ -212,3 +212,52 @@ func Project(t testing.TB, env map[string]string) string {
 	Go(t, env, dir, "mod", "tidy")
 	return dir
 }
+
+// Stamped is a program with a version variable for -X, a constant, and a
+// cgo file that links the C library when cgo is on.
+const Stamped = `-- go.mod --
+module example.com/stamped
+
+go 1.22
+-- main.go --
+package main
+
+import (
+	"fmt"
+	"net"
+)
+
+var version = "dev"
+
+const constant = "fixed"
+
+func main() {
+	_, err := net.LookupHost("localhost")
+	fmt.Println(version, constant, err)
+}
+-- cgo.go --
+//go:build cgo
+
+package main
+
+// #include <stdlib.h>
+import "C"
+
+func init() { C.free(C.malloc(1)) }
+`
+
+// Build runs go build in dir with extra environment and flags, writing
+// the binary to out.
+func Build(t testing.TB, env map[string]string, dir, out string, extraEnv map[string]string, flags ...string) string {
+	t.Helper()
+	e := make(map[string]string, len(env)+len(extraEnv))
+	for k, v := range env {
+		e[k] = v
+	}
+	for k, v := range extraEnv {
+		e[k] = v
+	}
+	args := append([]string{"build", "-o", out}, flags...)
+	Go(t, e, dir, append(args, ".")...)
+	return out
+}

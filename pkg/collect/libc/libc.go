@@ -24,14 +24,72 @@ var SearchDirs = []string{
 	"lib64", "usr/lib64", "lib", "usr/lib",
 }
 
-// Detect reports the libc under root ("/" for this machine).
+// Detect reports the libc under root ("/" for this machine). The system's
+// own shell says which C library the system uses: a glibc machine may
+// carry the musl loader too (Debian's musl-tools), and the reverse.
 func Detect(root string) facts.Libc {
+	switch shellLibc(root) {
+	case facts.LibcMusl:
+		if l, ok := detectMusl(root); ok {
+			return l
+		}
+	case facts.LibcGlibc:
+		if l, ok := detectGlibc(root); ok {
+			return l
+		}
+	}
+	if l, ok := detectGlibc(root); ok {
+		return l
+	}
+	if l, ok := detectMusl(root); ok {
+		return l
+	}
+	return facts.Libc{Flavour: facts.LibcNone}
+}
+
+// shellLibc reads the interpreter of the image's shell. Links are not
+// followed, so an image's absolute links cannot point outside it.
+func shellLibc(root string) string {
+	for _, sh := range []string{"bin/sh", "usr/bin/sh", "bin/busybox", "usr/bin/env"} {
+		p := filepath.Join(root, sh)
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		interp := ""
+		for _, prog := range f.Progs {
+			if prog.Type == elf.PT_INTERP && prog.Filesz < 256 {
+				buf := make([]byte, prog.Filesz)
+				if _, err := prog.ReadAt(buf, 0); err == nil {
+					interp = strings.TrimRight(string(buf), "\x00")
+				}
+			}
+		}
+		f.Close()
+		switch {
+		case strings.Contains(interp, "ld-musl"):
+			return facts.LibcMusl
+		case interp != "":
+			return facts.LibcGlibc
+		}
+	}
+	return ""
+}
+
+func detectMusl(root string) (facts.Libc, bool) {
 	for _, dir := range []string{"lib", "usr/lib"} {
 		matches, _ := filepath.Glob(filepath.Join(root, dir, "ld-musl-*.so.1"))
 		if len(matches) > 0 {
-			return facts.Libc{Flavour: facts.LibcMusl, Version: muslVersion(matches[0]), Path: matches[0]}
+			return facts.Libc{Flavour: facts.LibcMusl, Version: muslVersion(matches[0]), Path: matches[0]}, true
 		}
 	}
+	return facts.Libc{}, false
+}
+
+func detectGlibc(root string) (facts.Libc, bool) {
 	for _, dir := range SearchDirs {
 		p := filepath.Join(root, dir, "libc.so.6")
 		if _, err := os.Stat(p); err != nil {
@@ -39,11 +97,11 @@ func Detect(root string) facts.Libc {
 		}
 		v, err := GlibcVersion(p)
 		if err != nil {
-			return facts.Libc{Flavour: facts.LibcGlibc, Path: p}
+			return facts.Libc{Flavour: facts.LibcGlibc, Path: p}, true
 		}
-		return facts.Libc{Flavour: facts.LibcGlibc, Version: v, Path: p}
+		return facts.Libc{Flavour: facts.LibcGlibc, Version: v, Path: p}, true
 	}
-	return facts.Libc{Flavour: facts.LibcNone}
+	return facts.Libc{}, false
 }
 
 // GlibcVersion returns the newest GLIBC_x.y version a libc.so.6 defines,

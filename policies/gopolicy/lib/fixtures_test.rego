@@ -59,3 +59,32 @@ clean := {
 # with_env returns the clean input with some Go environment variables set
 # in the process environment.
 with_env(vars) := object.union(clean, {"goenv": {"vars": object.union(clean_vars, {k: pvar(v) | some k, v in vars})}})
+
+elf_bin := {
+	"path": "/dist/api", "size": 1000, "sha256": "00", "format": "elf", "executable": true,
+	"go": {
+		"is_go": true, "go_version": "go1.26.8", "go_version_base": "go1.26.8", "path": "example.com/api",
+		"has_module_info": true, "main": {"path": "example.com/api", "version": "v1.0.0"},
+		"deps": [{"path": "github.com/spf13/cobra", "version": "v1.10.2", "sum": "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}],
+		"settings": [], "buildmode": "exe", "cgo_enabled": "0", "goos": "linux", "goarch": "amd64", "tags": [],
+		"trimpath": true, "ldflags_recorded": false, "x_assignments": [], "vcs": "git", "vcs_revision": "abc", "vcs_modified": "false",
+	},
+	"elf": {
+		"class": "ELFCLASS64", "machine": "EM_X86_64", "goarch": "amd64", "type": "ET_EXEC", "needed": [],
+		"glibc_versions": [], "static": true, "pie": false, "relro": "none", "nx": true, "stripped": false,
+	},
+	"stamps": [],
+}
+
+with_binaries(bins) := object.union(clean, {
+	"binaries": bins,
+	"collectors": {"binaries": {"status": "ok"}},
+	"gosum": {"entries": [
+		{"module": "github.com/spf13/cobra", "version": "v1.10.2", "go_mod": false, "hash": "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "line": 1},
+	]},
+})
+
+# bin returns elf_bin with some fields replaced (deeply).
+bin(overrides) := object.union(elf_bin, overrides)
+
+targeting(inp, tgt) := object.union(inp, {"target": object.union({"specified": true, "source": "flag"}, tgt)})

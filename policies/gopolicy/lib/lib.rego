@@ -101,3 +101,27 @@ target_label := "the target" if {
 	input.target.specified
 	input.target.os
 } else := "the runner"
+
+# dotted turns "2.34" or "2.3.2" into numbers that compare like versions
+# (a string compare puts 2.3.2 after 2.34).
+dotted(v) := [to_number(p) | some p in split(v, ".")]
+
+# binary_goos is the operating system an executable format runs on.
+format_os := {"elf": "linux", "pe": "windows", "macho": "darwin"}
+
+format_name := {"elf": "an ELF executable", "pe": "a Windows PE executable", "macho": "a Mach-O executable"}
+
+# binary_arch is the GOARCH the file's headers say it is for.
+binary_arch(b) := b.elf.goarch if b.elf.goarch
+
+else := b.pe.goarch if b.pe.goarch
+
+else := b.macho.goarch if b.macho.goarch
+
+# libc_of names the C library a dynamically linked ELF binary's
+# interpreter belongs to.
+libc_of(b) := "musl" if contains(b.elf.interpreter, "ld-musl")
+
+else := "glibc" if regex.match(`ld-linux|ld64\.so|ld\.so`, b.elf.interpreter)
+
+binary_evidence(i, field, value) := {"fact": sprintf("/binaries/%d/%s", [i, field]), "value": value, "source": input.binaries[i].path}
