@@ -58,7 +58,9 @@ func benchCollect(b *testing.B, opts binary.Options) {
 
 // BenchmarkCollectLarge is the full fact set of a >50 MB binary, hash
 // included; compare with BenchmarkSHA256Large.
-func BenchmarkCollectLarge(b *testing.B) { benchCollect(b, binary.Options{Stamps: []string{"main.version"}}) }
+func BenchmarkCollectLarge(b *testing.B) {
+	benchCollect(b, binary.Options{Stamps: []string{"main.version"}})
+}
 
 // BenchmarkCollectLargeNoHash is everything but the hash: headers, build
 // info, version needs and stamps, which never read the whole file.
