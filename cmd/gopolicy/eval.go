@@ -98,7 +98,7 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	for _, ie := range decision.InputErrors {
-		fmt.Fprintf(a.stderr, "gopolicy: %s\n", inputErrorLine(ie))
+		fmt.Fprintf(a.stderr, "gopolicy: %s\n", ie)
 	}
 	if err := a.writeReport(formatter, decision); err != nil {
 		return err
@@ -166,16 +166,6 @@ func builtinBundleInfo(ctx context.Context) (eval.BundleInfo, error) {
 		return eval.BundleInfo{}, err
 	}
 	return e.BundleSummary(), nil
-}
-
-func inputErrorLine(e eval.InputError) string {
-	switch {
-	case e.Path != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
-	case e.Path != "":
-		return e.Path + ": " + e.Message
-	}
-	return e.Collector + ": " + e.Message
 }
 
 func containsString(list []string, s string) bool {

@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/gopolicy/gopolicy/internal/pathutil"
 )
 
 // version is stamped at release with -ldflags "-X main.version=..."; a
@@ -107,7 +109,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("working directory: %w", err)
 		}
-		file = findUp(wd, configName)
+		file = pathutil.FindUp(wd, configName)
 	}
 	if file == "" {
 		return nil
@@ -166,20 +168,6 @@ func (a *app) policyPaths(cmd *cobra.Command) []string {
 		out[i] = p
 	}
 	return out
-}
-
-func findUp(dir, name string) string {
-	for d := dir; ; {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
 }
 
 func (a *app) versionCommand() *cobra.Command {

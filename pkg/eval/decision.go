@@ -1,5 +1,7 @@
 package eval
 
+import "fmt"
+
 // Finding levels. A policy's enforcement in the chosen profile turns its
 // violations into deny or warn; error means the policy could not be judged.
 const (
@@ -88,4 +90,15 @@ func (s *Summary) add(level string) {
 	case LevelOff:
 		s.Off++
 	}
+}
+
+// String renders "path:line: message", the form editors and CI logs link.
+func (e InputError) String() string {
+	switch {
+	case e.Path != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
+	case e.Path != "":
+		return e.Path + ": " + e.Message
+	}
+	return e.Collector + ": " + e.Message
 }

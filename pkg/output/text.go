@@ -17,18 +17,15 @@ type Text struct{ Verbose bool }
 func (t Text) Format(w io.Writer, d *eval.Decision) error {
 	var b strings.Builder
 	for _, e := range d.InputErrors {
-		fmt.Fprintf(&b, "%-6s %-11s %s\n", "ERROR", "input", inputErrorText(e))
+		fmt.Fprintf(&b, "%-6s %-11s %s\n", "ERROR", "input", e)
 	}
 	for _, f := range d.Findings {
 		switch f.Level {
-		case eval.LevelPass, eval.LevelOff:
-			if !t.Verbose {
-				continue
+		case eval.LevelPass, eval.LevelOff, eval.LevelSkip:
+			// Counted in the summary line; listed one by one with -v.
+			if t.Verbose {
+				fmt.Fprintf(&b, "%-6s %-11s %s\n", strings.ToUpper(f.Level), f.Policy, f.Message)
 			}
-			fmt.Fprintf(&b, "%-6s %-11s %s\n", strings.ToUpper(f.Level), f.Policy, f.Message)
-			continue
-		case eval.LevelSkip:
-			fmt.Fprintf(&b, "%-6s %-11s %s\n", "SKIP", f.Policy, f.Message)
 			continue
 		}
 		fmt.Fprintf(&b, "%-6s %-11s %-8s %s (v%s)\n", strings.ToUpper(f.Level), f.Policy, f.Severity, f.Title, f.Version)
@@ -53,16 +50,6 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 		verdict, s.Deny, s.Warn, s.Error+len(d.InputErrors), s.Pass, s.Skip, s.Off, d.Profile, d.Bundle.Name, d.Bundle.Revision, d.Bundle.Digest)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func inputErrorText(e eval.InputError) string {
-	switch {
-	case e.Path != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
-	case e.Path != "":
-		return e.Path + ": " + e.Message
-	}
-	return e.Collector + ": " + e.Message
 }
 
 // evidenceLabel shortens the pointers people read most: an environment

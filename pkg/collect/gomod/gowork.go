@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/gopolicy/gopolicy/internal/pathutil"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -22,7 +23,7 @@ func LoadWork(dir, gowork string) (*facts.GoWork, []facts.Problem) {
 		w.Disabled = true
 		return w, nil
 	case "":
-		w.File = findUp(dir, "go.work")
+		w.File = pathutil.FindUp(dir, "go.work")
 		if w.File == "" {
 			return w, nil
 		}
@@ -68,18 +69,4 @@ func LoadWork(dir, gowork string) (*facts.GoWork, []facts.Problem) {
 	}
 	w.Replace = replaceFacts(f.Replace)
 	return w, nil
-}
-
-func findUp(dir, name string) string {
-	for d := dir; ; {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
 }
