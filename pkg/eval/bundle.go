@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -101,7 +100,10 @@ func loadBundle(src Source) (*loadedBundle, error) {
 			loader = bundle.NewTarballLoaderWithBaseURL(bytes.NewReader(data), src.Path)
 		}
 	}
+	// The base directory makes every parsed location (compile errors,
+	// policy files in decisions) name a file the user can open.
 	b, err := bundle.NewCustomReader(loader).
+		WithBaseDir(displayBase(src)).
 		WithProcessAnnotations(true).
 		WithRegoVersion(ast.RegoV1).
 		WithSkipBundleVerification(true).
@@ -109,18 +111,9 @@ func loadBundle(src Source) (*loadedBundle, error) {
 	if err != nil {
 		var errs ast.Errors
 		if errors.As(err, &errs) {
-			return nil, &BundleError{where, relocate(errs, src)}
+			return nil, &BundleError{where, oneLine(errs)}
 		}
 		return nil, &BundleError{where, err}
-	}
-	// Parse again under the file's real name, so that compile errors and
-	// policy locations point at a file the user can open.
-	for i, m := range b.Modules {
-		parsed, err := ast.ParseModuleWithOpts(displayPath(src, m.Path), string(m.Raw), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, &BundleError{where, err}
-		}
-		b.Modules[i].Parsed = parsed
 	}
 	name := src.Name
 	if n, ok := b.Manifest.Metadata["name"].(string); ok && n != "" && name == "" {
@@ -136,26 +129,26 @@ func loadBundle(src Source) (*loadedBundle, error) {
 	return lb, nil
 }
 
-// displayPath names a file inside a bundle the way a user finds it.
-func displayPath(src Source, inBundle string) string {
-	inBundle = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(inBundle, src.Path)), "/")
+// displayBase is the prefix that turns a path inside a bundle into one
+// the user can find.
+func displayBase(src Source) string {
 	switch {
 	case src.FS != nil:
-		return "policies/" + inBundle
+		return "policies"
 	case strings.HasSuffix(src.Path, ".gz"):
-		return src.Path + ":" + inBundle
+		return src.Path + ":"
 	default:
-		return filepath.Join(src.Path, filepath.FromSlash(inBundle))
+		return src.Path
 	}
 }
 
-// relocate rewrites parse errors to one line each with the real path.
-func relocate(errs ast.Errors, src Source) error {
+// oneLine renders parse errors one line each, without OPA's source excerpt.
+func oneLine(errs ast.Errors) error {
 	var lines []string
 	for _, e := range errs {
 		loc := ""
 		if e.Location != nil {
-			loc = fmt.Sprintf("%s:%d: ", displayPath(src, e.Location.File), e.Location.Row)
+			loc = fmt.Sprintf("%s:%d: ", e.Location.File, e.Location.Row)
 		}
 		lines = append(lines, loc+e.Code+": "+e.Message)
 	}
