@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopolicy/gopolicy/pkg/eval"
 	"github.com/gopolicy/gopolicy/pkg/output"
+	"github.com/gopolicy/gopolicy/pkg/waiver"
 	"github.com/gopolicy/gopolicy/policies"
 )
 
@@ -46,9 +47,11 @@ compile; a policy whose facts could not be collected).`,
 	f := cmd.Flags()
 	f.String("facts", "", "judge this facts document (a file, or - for standard input) instead of collecting")
 	f.String("profile", "ci", "enforcement profile: dev, ci, prod, or one a policy bundle defines")
-	f.String("format", "text", "output format: text or json")
+	f.String("format", "text", "output format: text, json, sarif (code scanning), junit (CI test reports) or github (Actions annotations)")
 	f.String("fail-on", "deny", "lowest level that fails the run: deny or warn")
-	f.StringP("output", "o", "", "write the report to this file instead of standard output")
+	f.StringP("output", "o", "", "write the report to this file; the human report then goes to standard error")
+	f.StringArray("waivers", nil, "waiver file (repeatable); added to the waivers in gopolicy.yaml")
+	f.String("now", "", "judge waiver expiry as of this date or RFC 3339 time instead of the clock (to reproduce a past decision)")
 	f.BoolP("verbose", "v", false, "list passed and switched-off policies in text output")
 	return cmd
 }
@@ -56,7 +59,20 @@ compile; a policy whose facts could not be collected).`,
 func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
 	v := a.v
-	formatter, err := output.New(v.GetString("format"), output.Options{Verbose: v.GetBool("verbose")})
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	outOpts := output.Options{Verbose: v.GetBool("verbose"), BaseDir: wd, ToolVersion: toolVersion()}
+	formatter, err := output.New(v.GetString("format"), outOpts)
+	if err != nil {
+		return err
+	}
+	waivers, err := a.loadWaivers(cmd)
+	if err != nil {
+		return err
+	}
+	waiverOpts, err := a.waiverOptions()
 	if err != nil {
 		return err
 	}
@@ -97,11 +113,22 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if horizon, ok := waiverOpts.horizon[decision.Profile]; ok {
+		waiverOpts.opts.MaxHorizon = horizon
+	}
+	if err := waiver.Apply(decision, waivers, waiverOpts.opts); err != nil {
+		return err
+	}
 	for _, ie := range decision.InputErrors {
 		fmt.Fprintf(a.stderr, "gopolicy: %s\n", ie)
 	}
 	if err := a.writeReport(formatter, decision); err != nil {
 		return err
+	}
+	if v.GetString("output") != "" {
+		if err := (output.Text{Verbose: outOpts.Verbose}).Format(a.stderr, decision); err != nil {
+			return err
+		}
 	}
 	switch {
 	case decision.Summary.Error > 0 || len(decision.InputErrors) > 0:

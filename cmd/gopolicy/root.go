@@ -37,6 +37,7 @@ var configKeys = []string{
 	"profile", "policy", "no-builtin", "format", "target", "target-libc", "target-static",
 	"fail-on", "verbose", "no-go-command", "policy_data",
 	"binary", "rootfs", "no-hash", "stamp",
+	"waivers", "waiver_max_days",
 }
 
 type app struct {
@@ -90,7 +91,9 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	v.AutomaticEnv()
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Name == "config" || f.Name == "help" {
+		// --waivers names files; the file's waivers key holds waivers
+		// themselves, read with their line numbers in loadWaivers.
+		if f.Name == "config" || f.Name == "help" || f.Name == "waivers" {
 			return
 		}
 		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {

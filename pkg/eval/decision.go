@@ -1,6 +1,9 @@
 package eval
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // Finding levels. A policy's enforcement in the chosen profile turns its
 // violations into deny or warn; error means the policy could not be judged.
@@ -11,8 +14,12 @@ const (
 	LevelPass  = "pass"
 	// LevelSkip is a policy whose facts do not apply (no go.mod, say).
 	LevelSkip = "skip"
-	// LevelOff is a policy the profile switches off.
+	// LevelOff is a policy the profile switches off, or one another
+	// bundle explicitly replaced or disabled.
 	LevelOff = "off"
+	// LevelWaived is a deny or warn finding a reviewed waiver covers. It
+	// stays in the decision, with its waiver, but does not fail the run.
+	LevelWaived = "waived"
 )
 
 // Decision is the outcome of judging one facts document. It is the public
@@ -22,7 +29,10 @@ type Decision struct {
 	Profile string       `json:"profile"`
 	Bundle  BundleInfo   `json:"bundle"`
 	Bundles []BundleInfo `json:"bundles"`
-	Summary Summary      `json:"summary"`
+	// Dir is the directory the facts were collected for; reports resolve
+	// relative locations against it.
+	Dir     string  `json:"dir,omitempty"`
+	Summary Summary `json:"summary"`
 	// Findings holds one entry per violation, and one per policy that
 	// passed, was skipped, was off or failed, so an auditor sees every
 	// policy that was considered.
@@ -31,6 +41,12 @@ type Decision struct {
 	// malformed files). Any input error makes the decision fail with exit
 	// status 2.
 	InputErrors []InputError `json:"input_errors"`
+	// Overrides lists built-in (or other bundles') policies that a bundle
+	// explicitly replaced or disabled.
+	Overrides []Override `json:"overrides"`
+	// Waivers lists every waiver given, with what became of it, so stale
+	// and expired waivers get cleaned up.
+	Waivers []WaiverStatus `json:"waivers"`
 }
 
 // Summary counts findings by level.
@@ -41,6 +57,8 @@ type Summary struct {
 	Pass  int `json:"pass"`
 	Skip  int `json:"skip"`
 	Off   int `json:"off"`
+	// Waived counts findings a waiver covers.
+	Waived int `json:"waived"`
 }
 
 // Finding is one judged violation, or one policy's verdict.
@@ -55,6 +73,52 @@ type Finding struct {
 	Evidence    []Evidence `json:"evidence"`
 	Remediation string     `json:"remediation"`
 	Bundle      string     `json:"bundle"`
+	// Waiver is the waiver that covers this finding (level waived), or an
+	// expired or refused one that would have (the level is unchanged).
+	Waiver *WaiverStatus `json:"waiver,omitempty"`
+}
+
+// Waiver states.
+const (
+	WaiverApplied   = "applied"
+	WaiverExpired   = "expired"
+	WaiverRefused   = "refused"
+	WaiverUnmatched = "unmatched"
+)
+
+// WaiverStatus is one waiver as given, and what it did in this decision.
+type WaiverStatus struct {
+	Policy  string            `json:"policy"`
+	Match   map[string]string `json:"match"`
+	Reason  string            `json:"reason"`
+	Owner   string            `json:"owner"`
+	Expires string            `json:"expires"`
+	Ticket  string            `json:"ticket,omitempty"`
+	// Source is the file:line the waiver was read from.
+	Source string `json:"source"`
+	// Status is applied, expired (past its date: it no longer applies),
+	// refused (it breaks a rule of the profile, such as the longest
+	// allowed horizon) or unmatched (it covers no finding).
+	Status string `json:"status"`
+	// Note explains an expired, refused or unmatched waiver.
+	Note string `json:"note,omitempty"`
+	// Findings is how many findings the waiver matched.
+	Findings int `json:"findings"`
+}
+
+// Override is a policy a bundle explicitly took over.
+type Override struct {
+	// Policy is the id of the policy that no longer runs.
+	Policy string `json:"policy"`
+	// Bundle owns the replaced policy.
+	Bundle string `json:"bundle"`
+	// Action is replaced or disabled.
+	Action string `json:"action"`
+	// By is the bundle that replaced or disabled it, ReplacedBy the
+	// policy that runs instead.
+	By         string `json:"by"`
+	ReplacedBy string `json:"replaced_by,omitempty"`
+	Reason     string `json:"reason"`
 }
 
 // Evidence is one fact a finding rests on.
@@ -89,7 +153,22 @@ func (s *Summary) add(level string) {
 		s.Skip++
 	case LevelOff:
 		s.Off++
+	case LevelWaived:
+		s.Waived++
 	}
+}
+
+// Recount recomputes the summary and the verdict after findings changed
+// level (waivers are applied after evaluation).
+func (d *Decision) Recount() {
+	d.Summary = Summary{}
+	for _, f := range d.Findings {
+		d.Summary.add(f.Level)
+	}
+	sort.SliceStable(d.Findings, func(i, j int) bool {
+		return levelRank(d.Findings[i].Level) < levelRank(d.Findings[j].Level)
+	})
+	d.Allow = d.Summary.Deny == 0 && d.Summary.Error == 0 && len(d.InputErrors) == 0
 }
 
 // String renders "path:line: message", the form editors and CI logs link.

@@ -45,6 +45,8 @@ type Policy struct {
 	Profiles    map[string]string `json:"profiles"`
 	// Requires names the facts sections (collectors) the policy reads.
 	Requires []string `json:"requires"`
+	// Replaces lists policies of other bundles this one stands in for.
+	Replaces []string `json:"replaces,omitempty"`
 	Package  string   `json:"package"`
 	File     string   `json:"file"`
 	Line     int      `json:"line"`
@@ -70,6 +72,7 @@ type Options struct {
 // Engine holds compiled policies; Evaluate is safe for concurrent use.
 type Engine struct {
 	policies  []Policy
+	takenOver []takeover
 	bundles   []BundleInfo
 	profiles  []string
 	aggregate rego.PreparedEvalQuery
@@ -130,11 +133,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	policies, takenOver, err := applyOverrides(policies, set.bundles)
+	if err != nil {
+		return nil, err
+	}
 	if len(policies) == 0 {
 		return nil, errors.New("no policies found: every policy package needs a METADATA annotation with custom.id")
 	}
 
-	e := &Engine{policies: policies}
+	e := &Engine{policies: policies, takenOver: takenOver}
 	for _, lb := range set.bundles {
 		e.bundles = append(e.bundles, lb.info)
 	}
@@ -287,6 +294,11 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, er
 		} else if _, present := a.Custom["profiles"]; present {
 			bad = append(bad, "custom.profiles must map profile names to deny, warn or off")
 		}
+		replaces, err := stringList(a.Custom["replaces"])
+		if err != nil {
+			bad = append(bad, "custom.replaces "+err.Error())
+		}
+		p.Replaces = replaces
 		if reqs, ok := a.Custom["requires"].([]any); ok {
 			for _, r := range reqs {
 				s, _ := r.(string)
@@ -301,7 +313,7 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, er
 			bad = append(bad, "the package defines no "+ViolationRule+" rule")
 		}
 		if prev, dup := seen[id]; dup {
-			bad = append(bad, "policy id "+id+" is also defined at "+prev)
+			bad = append(bad, "policy id "+id+" is also defined at "+prev+" (to stand in for another bundle's policy, give yours its own id and list the other in custom.replaces)")
 		}
 		seen[id] = strings.TrimSuffix(loc, ": ")
 		for _, b := range bad {

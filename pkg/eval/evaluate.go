@@ -53,8 +53,14 @@ func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string)
 	}
 	collectors, _ := doc["collectors"].(map[string]any)
 
-	d := &Decision{Profile: profile, Bundle: e.BundleSummary(), Bundles: e.Bundles(), Findings: []Finding{}, InputErrors: inputErrors(collectors)}
+	d := &Decision{Profile: profile, Bundle: e.BundleSummary(), Bundles: e.Bundles(), Findings: []Finding{}, InputErrors: inputErrors(collectors), Overrides: e.Overrides(), Waivers: []WaiverStatus{}}
+	d.Dir, _ = doc["dir"].(string)
 
+	for _, t := range e.takenOver {
+		f := Finding{Policy: t.policy.ID, Title: t.policy.Title, Version: t.policy.Version, Severity: t.policy.Severity, Remediation: t.policy.Remediation, Bundle: t.policy.Bundle, Evidence: []Evidence{}, Level: LevelOff}
+		f.Message = t.override.describe()
+		d.add(f)
+	}
 	results, evalErr := e.evalAll(ctx, input)
 	for i, p := range e.policies {
 		base := Finding{Policy: p.ID, Title: p.Title, Version: p.Version, Severity: p.Severity, Remediation: p.Remediation, Bundle: p.Bundle, Evidence: []Evidence{}}
@@ -97,20 +103,14 @@ func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string)
 			d.add(f)
 		}
 	}
-	sort.SliceStable(d.Findings, func(i, j int) bool {
-		return levelRank(d.Findings[i].Level) < levelRank(d.Findings[j].Level)
-	})
-	d.Allow = d.Summary.Deny == 0 && d.Summary.Error == 0 && len(d.InputErrors) == 0
+	d.Recount()
 	return d, nil
 }
 
-func (d *Decision) add(f Finding) {
-	d.Findings = append(d.Findings, f)
-	d.Summary.add(f.Level)
-}
+func (d *Decision) add(f Finding) { d.Findings = append(d.Findings, f) }
 
 func levelRank(level string) int {
-	return slices.Index([]string{LevelError, LevelDeny, LevelWarn, LevelPass, LevelSkip, LevelOff}, level)
+	return slices.Index([]string{LevelError, LevelDeny, LevelWarn, LevelWaived, LevelPass, LevelSkip, LevelOff}, level)
 }
 
 func (e *Engine) evalAll(ctx context.Context, input ast.Value) (map[string]any, error) {

@@ -16,15 +16,23 @@ type Formatter interface {
 	Format(w io.Writer, d *eval.Decision) error
 }
 
-// Options tune the human formats.
+// Options tune the formats.
 type Options struct {
 	// Verbose lists passed and switched-off policies too.
 	Verbose bool
+	// BaseDir is the repository root: CI formats make file locations
+	// relative to it.
+	BaseDir string
+	// ToolVersion is reported by formats that name their producer.
+	ToolVersion string
 }
 
 var formats = map[string]func(Options) Formatter{
-	"text": func(o Options) Formatter { return Text{Verbose: o.Verbose} },
-	"json": func(Options) Formatter { return JSON{} },
+	"text":   func(o Options) Formatter { return Text{Verbose: o.Verbose} },
+	"json":   func(Options) Formatter { return JSON{} },
+	"sarif":  func(o Options) Formatter { return SARIF{BaseDir: o.BaseDir, ToolVersion: o.ToolVersion} },
+	"junit":  func(Options) Formatter { return JUnit{} },
+	"github": func(o Options) Formatter { return GitHub{BaseDir: o.BaseDir} },
 }
 
 // Names lists the supported formats.

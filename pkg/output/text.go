@@ -37,19 +37,46 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 			}
 			b.WriteByte('\n')
 		}
+		if f.Waiver != nil {
+			fmt.Fprintf(&b, "       %s\n", waiverLine(f.Waiver))
+		}
 		if f.Level != eval.LevelError {
 			fmt.Fprintf(&b, "       fix: %s\n", strings.TrimSpace(f.Remediation))
 		}
 	}
+	for _, o := range d.Overrides {
+		fmt.Fprintf(&b, "%-6s %-11s %s (bundle %s)\n", "NOTE", o.Policy, overrideText(o), o.Bundle)
+	}
+	for _, st := range d.Waivers {
+		if st.Status != eval.WaiverApplied {
+			fmt.Fprintf(&b, "%-6s %-11s %s waiver %s: %s\n", "WAIVER", st.Policy, st.Source, st.Status, st.Note)
+		}
+	}
+	b.WriteString(summaryLine(d) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func overrideText(o eval.Override) string {
+	if o.Action == eval.OverrideReplaced {
+		return fmt.Sprintf("replaced by %s from bundle %s", o.ReplacedBy, o.By)
+	}
+	return fmt.Sprintf("disabled by bundle %s: %s", o.By, o.Reason)
+}
+
+// summaryLine is the verdict with its counts and the exact policies used.
+func summaryLine(d *eval.Decision) string {
 	s := d.Summary
 	verdict := "ALLOWED"
 	if !d.Allow {
 		verdict = "DENIED"
 	}
-	fmt.Fprintf(&b, "%s: %d denied, %d warnings, %d errors, %d passed, %d skipped, %d off  (profile %s; policies %s %s, %s)\n",
-		verdict, s.Deny, s.Warn, s.Error+len(d.InputErrors), s.Pass, s.Skip, s.Off, d.Profile, d.Bundle.Name, d.Bundle.Revision, d.Bundle.Digest)
-	_, err := io.WriteString(w, b.String())
-	return err
+	waived := ""
+	if s.Waived > 0 {
+		waived = fmt.Sprintf(", %d waived", s.Waived)
+	}
+	return fmt.Sprintf("%s: %d denied, %d warnings%s, %d errors, %d passed, %d skipped, %d off  (profile %s; policies %s %s, %s)",
+		verdict, s.Deny, s.Warn, waived, s.Error+len(d.InputErrors), s.Pass, s.Skip, s.Off, d.Profile, d.Bundle.Name, d.Bundle.Revision, d.Bundle.Digest)
 }
 
 // evidenceLabel shortens the pointers people read most: an environment
