@@ -20,6 +20,7 @@ func addPolicyFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArray("policy", nil, "extra policy bundle: a directory or .tar.gz (repeatable); added to the built-in policies")
 	f.Bool("no-builtin", false, "do not load the built-in policies (use only --policy bundles)")
+	f.String("policy-key", "", "PEM public key every --policy bundle must be signed with (see 'gopolicy policies build --signing-key'); unsigned or tampered bundles are refused")
 }
 
 func (a *app) evalCommand() *cobra.Command {
@@ -178,13 +179,42 @@ func (a *app) engine(ctx context.Context, cmd *cobra.Command) (*eval.Engine, err
 	if !a.v.GetBool("no-builtin") {
 		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
 	}
-	for _, p := range a.policyPaths(cmd) {
-		sources = append(sources, eval.Source{Path: p})
+	key, err := a.policyKey(cmd)
+	if err != nil {
+		return nil, err
+	}
+	paths := a.policyPaths(cmd)
+	if key != nil && len(paths) == 0 {
+		return nil, errors.New("--policy-key given but no --policy bundle to verify")
+	}
+	for _, p := range paths {
+		sources = append(sources, eval.Source{Path: p, Key: key})
 	}
 	if len(sources) == 0 {
 		return nil, errors.New("no policies: --no-builtin needs at least one --policy")
 	}
 	return eval.New(ctx, eval.Options{Sources: sources, Config: a.v.GetStringMap("policy_data")})
+}
+
+// policyKey reads --policy-key; a path in the configuration file is
+// relative to the file.
+func (a *app) policyKey(cmd *cobra.Command) (*eval.PublicKey, error) {
+	path := a.v.GetString("policy-key")
+	if path == "" {
+		return nil, nil
+	}
+	if !cmd.Flags().Changed("policy-key") && os.Getenv("GOPOLICY_POLICY_KEY") == "" && a.v.InConfig("policy-key") {
+		path = a.relativeToConfig(path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read --policy-key: %w", err)
+	}
+	key, err := eval.ParsePublicKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("--policy-key %s: %w", path, err)
+	}
+	return key, nil
 }
 
 func builtinBundleInfo(ctx context.Context) (eval.BundleInfo, error) {

@@ -24,7 +24,8 @@ func TestScripts(t *testing.T) {
 	examples, _ := filepath.Abs(filepath.Join("..", "..", "examples"))
 	gocache := goEnv("GOCACHE")
 	testscript.Run(t, testscript.Params{
-		Dir: filepath.Join("testdata", "script"),
+		Dir:  filepath.Join("testdata", "script"),
+		Cmds: scriptCommands,
 		Setup: func(env *testscript.Env) error {
 			// The machine's own Go configuration must not leak in.
 			env.Setenv("GOENV", filepath.Join(env.WorkDir, ".goenv"))

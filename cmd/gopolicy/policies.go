@@ -14,7 +14,7 @@ import (
 func (a *app) policiesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policies",
-		Short: "List and show the policies gopolicy enforces",
+		Short: "List, show, document and build policy bundles",
 	}
 	list := &cobra.Command{
 		Use:   "list",
@@ -80,7 +80,7 @@ func (a *app) policiesCommand() *cobra.Command {
 		addPolicyFlags(c)
 		c.Flags().String("format", "text", "output format: text or json")
 	}
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, a.buildCommand())
 	return cmd
 }
 

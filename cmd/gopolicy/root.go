@@ -37,7 +37,7 @@ var configKeys = []string{
 	"profile", "policy", "no-builtin", "format", "target", "target-libc", "target-static",
 	"fail-on", "verbose", "no-go-command", "policy_data",
 	"binary", "rootfs", "no-hash", "stamp",
-	"waivers", "waiver_max_days",
+	"waivers", "waiver_max_days", "policy-key",
 }
 
 type app struct {
@@ -162,15 +162,19 @@ func (a *app) policyPaths(cmd *cobra.Command) []string {
 	if !fromFile {
 		return paths
 	}
-	base := filepath.Dir(a.configFile)
 	out := make([]string, len(paths))
 	for i, p := range paths {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(base, p)
-		}
-		out[i] = p
+		out[i] = a.relativeToConfig(p)
 	}
 	return out
+}
+
+// relativeToConfig resolves a path written in the configuration file.
+func (a *app) relativeToConfig(p string) string {
+	if filepath.IsAbs(p) || a.configFile == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(a.configFile), p)
 }
 
 func (a *app) versionCommand() *cobra.Command {

@@ -28,6 +28,9 @@ type Source struct {
 	FS fs.FS
 	// Path is a directory or a .tar.gz file; used when FS is nil.
 	Path string
+	// Key, when set, must have signed the bundle: an unsigned, tampered
+	// or differently signed bundle is refused.
+	Key *PublicKey
 }
 
 // BundleInfo identifies a loaded bundle in every decision, so a decision
@@ -38,6 +41,9 @@ type BundleInfo struct {
 	Digest   string   `json:"digest"`
 	Roots    []string `json:"roots,omitempty"`
 	Source   string   `json:"source"`
+	// SignedBy is the fingerprint of the key whose signature was verified
+	// before the bundle was used; empty when no key was required.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
 type loadedBundle struct {
@@ -83,7 +89,7 @@ func loadBundle(src Source) (*loadedBundle, error) {
 				return nil, &BundleError{where, err}
 			}
 			digest = d
-			loader = bundle.NewDirectoryLoader(src.Path)
+			loader = bundle.NewFSLoaderWithRoot(fsys, ".")
 		} else {
 			data, err := os.ReadFile(src.Path)
 			if err != nil {
@@ -97,21 +103,28 @@ func loadBundle(src Source) (*loadedBundle, error) {
 			}
 			sum := sha256.Sum256(data)
 			digest = "sha256:" + hex.EncodeToString(sum[:])
-			loader = bundle.NewTarballLoaderWithBaseURL(bytes.NewReader(data), src.Path)
+			loader = bundle.NewTarballLoader(bytes.NewReader(data))
 		}
 	}
 	// The base directory makes every parsed location (compile errors,
 	// policy files in decisions) name a file the user can open.
-	b, err := bundle.NewCustomReader(loader).
+	reader := bundle.NewCustomReader(loader).
 		WithBaseDir(displayBase(src)).
 		WithProcessAnnotations(true).
-		WithRegoVersion(ast.RegoV1).
-		WithSkipBundleVerification(true).
-		Read()
+		WithRegoVersion(ast.RegoV1)
+	if src.Key != nil {
+		reader = reader.WithBundleVerificationConfig(src.Key.verificationConfig())
+	} else {
+		reader = reader.WithSkipBundleVerification(true)
+	}
+	b, err := reader.Read()
 	if err != nil {
 		var errs ast.Errors
 		if errors.As(err, &errs) {
 			return nil, &BundleError{where, oneLine(errs)}
+		}
+		if src.Key != nil {
+			return nil, &BundleError{where, fmt.Errorf("signature verification failed: %w", err)}
 		}
 		return nil, &BundleError{where, err}
 	}
@@ -119,7 +132,13 @@ func loadBundle(src Source) (*loadedBundle, error) {
 	if n, ok := b.Manifest.Metadata["name"].(string); ok && n != "" && name == "" {
 		name = n
 	}
+	if name == "" {
+		name = src.Path
+	}
 	lb := &loadedBundle{bundle: &b, info: BundleInfo{Name: name, Revision: b.Manifest.Revision, Digest: digest, Source: where}}
+	if src.Key != nil {
+		lb.info.SignedBy = src.Key.Fingerprint
+	}
 	// A bundle without a manifest gets the root "" (everything) from the
 	// reader; treat it as claiming nothing instead, and guard its packages
 	// against other bundles' roots in checkPackages.

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gopolicy/gopolicy/internal/sariftest"
+)
+
+// scriptCommands are the helpers scripts use to prepare inputs that need
+// code rather than files: keys, tampered bundles, and format validation.
+var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"genkey":         cmdGenkey,
+	"tamper":         cmdTamper,
+	"validate-sarif": cmdValidateSARIF,
+	"validate-xml":   cmdValidateXML,
+}
+
+// genkey rsa|ec|ed25519 PRIVATE PUBLIC writes a fresh PEM key pair.
+func cmdGenkey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: genkey rsa|ec|ed25519 PRIVATE PUBLIC")
+	}
+	var priv, pub any
+	switch args[0] {
+	case "rsa":
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		ts.Check(err)
+		priv, pub = k, &k.PublicKey
+	case "ec":
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		ts.Check(err)
+		priv, pub = k, &k.PublicKey
+	case "ed25519":
+		p, k, err := ed25519.GenerateKey(rand.Reader)
+		ts.Check(err)
+		priv, pub = k, p
+	default:
+		ts.Fatalf("unknown key type %q", args[0])
+	}
+	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	ts.Check(err)
+	pubDER, err := x509.MarshalPKIXPublicKey(pub)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644))
+}
+
+// tamper BUNDLE FILE TEXT appends TEXT to FILE inside a .tar.gz bundle,
+// or adds FILE when the bundle has none, leaving everything else (the
+// signature included) as it was.
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: tamper BUNDLE FILE TEXT")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	ts.Check(err)
+	tr := tar.NewReader(zr)
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	tw := tar.NewWriter(zw)
+	found := false
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		ts.Check(err)
+		body, err := io.ReadAll(tr)
+		ts.Check(err)
+		if strings.TrimPrefix(hdr.Name, "/") == strings.TrimPrefix(args[1], "/") {
+			body = append(body, []byte(args[2]+"\n")...)
+			found = true
+		}
+		hdr.Size = int64(len(body))
+		ts.Check(tw.WriteHeader(hdr))
+		_, err = tw.Write(body)
+		ts.Check(err)
+	}
+	if !found {
+		body := []byte(args[2] + "\n")
+		ts.Check(tw.WriteHeader(&tar.Header{Name: "/" + strings.TrimPrefix(args[1], "/"), Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}))
+		_, err := tw.Write(body)
+		ts.Check(err)
+	}
+	ts.Check(tw.Close())
+	ts.Check(zw.Close())
+	ts.Check(os.WriteFile(path, out.Bytes(), 0o644))
+}
+
+// validate-sarif FILE checks a SARIF log (against the schema in CI).
+func cmdValidateSARIF(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: validate-sarif FILE")
+	}
+	// ReadFile also reads the last command's stdout and stderr.
+	data := []byte(ts.ReadFile(args[0]))
+	err := sariftest.Validate(data)
+	if errors.Is(err, sariftest.ErrNoSchema) {
+		ts.Logf("%v", err)
+		err = nil
+	}
+	if neg {
+		if err == nil {
+			ts.Fatalf("%s is valid SARIF", args[0])
+		}
+		return
+	}
+	ts.Check(err)
+}
+
+// validate-xml FILE checks that a file is well-formed XML.
+func cmdValidateXML(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: validate-xml FILE")
+	}
+	data := []byte(ts.ReadFile(args[0]))
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		_, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+	}
+}
