@@ -80,7 +80,7 @@ func (a *app) policiesCommand() *cobra.Command {
 		addPolicyFlags(c)
 		c.Flags().String("format", "text", "output format: text or json")
 	}
-	cmd.AddCommand(list, show, a.buildCommand())
+	cmd.AddCommand(list, show, a.buildCommand(), a.lintCommand(), a.docCommand())
 	return cmd
 }
 

@@ -79,7 +79,7 @@ directory or a parent, then defaults.`,
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+configName+" in the working directory or a parent)")
-	root.AddCommand(a.collectCommand(), a.evalCommand(), a.policiesCommand(), a.versionCommand())
+	root.AddCommand(a.collectCommand(), a.evalCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
 	return root
 }
 

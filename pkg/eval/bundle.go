@@ -212,9 +212,13 @@ func isTestModule(m bundle.ModuleFile) bool { return strings.HasSuffix(m.Path, "
 
 // loadedSet is every bundle's modules and data, merged.
 type loadedSet struct {
-	bundles      []*loadedBundle
-	modules      map[string]*ast.Module
+	bundles []*loadedBundle
+	modules map[string]*ast.Module
+	// moduleBundle maps a package path to its bundle's name, moduleOwner
+	// a module key to it.
 	moduleBundle map[string]string
+	moduleOwner  map[string]string
+	testModules  map[string]bool
 	data         map[string]any
 }
 
@@ -222,7 +226,7 @@ func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no policy bundles given")
 	}
-	set := &loadedSet{modules: map[string]*ast.Module{}, moduleBundle: map[string]string{}, data: map[string]any{}}
+	set := &loadedSet{modules: map[string]*ast.Module{}, moduleBundle: map[string]string{}, moduleOwner: map[string]string{}, testModules: map[string]bool{}, data: map[string]any{}}
 	for _, src := range sources {
 		lb, err := loadBundle(src)
 		if err != nil {
@@ -249,7 +253,12 @@ func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
 				return nil, &BundleError{lb.info.Source, fmt.Errorf("module %s is loaded twice", key)}
 			}
 			set.modules[key] = m.Parsed
-			set.moduleBundle[m.Parsed.Package.Path.String()] = lb.info.Name
+			set.moduleOwner[key] = lb.info.Name
+			if isTestModule(m) {
+				set.testModules[key] = true
+			} else {
+				set.moduleBundle[m.Parsed.Package.Path.String()] = lb.info.Name
+			}
 		}
 		if err := mergeData(set.data, lb.bundle.Data, ""); err != nil {
 			return nil, &BundleError{lb.info.Source, err}

@@ -18,9 +18,11 @@ package gopolicy.policies.binary.platform
 
 import data.gopolicy.lib
 
+macho_systems := {"darwin", "ios"}
+
 want_format := "pe" if lib.target_os == "windows"
 
-else := "macho" if lib.target_os in {"darwin", "ios"}
+else := "macho" if lib.target_os in macho_systems
 
 else := "elf"
 

@@ -122,6 +122,6 @@ else := b.macho.goarch if b.macho.goarch
 # interpreter belongs to.
 libc_of(b) := "musl" if contains(b.elf.interpreter, "ld-musl")
 
-else := "glibc" if regex.match(`ld-linux|ld64\.so|ld\.so`, b.elf.interpreter)
+else := "glibc" if regex.match("ld-linux|ld64\\.so|ld\\.so", b.elf.interpreter)
 
 binary_evidence(i, field, value) := {"fact": sprintf("/binaries/%d/%s", [i, field]), "value": value, "source": input.binaries[i].path}

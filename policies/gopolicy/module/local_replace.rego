@@ -23,5 +23,5 @@ violation contains {
 	"evidence": [lib.file_evidence(sprintf("/gomod/replace/%d", [i]), r.new_path, input.gomod.file, r.line)],
 } if {
 	some i, r in input.gomod.replace
-	r["local"]
+	r.local
 }
