@@ -13,11 +13,14 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gopolicy/gopolicy/internal/sariftest"
 )
@@ -29,6 +32,76 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"tamper":         cmdTamper,
 	"validate-sarif": cmdValidateSARIF,
 	"validate-xml":   cmdValidateXML,
+	"ci-steps":       cmdCISteps,
+}
+
+// ci-steps WORKFLOW DIR writes each shell step of a GitHub Actions
+// workflow or a GitLab CI job into DIR as NN.sh, with the job's variables
+// as defaults the script's environment may override, and lists them on
+// stdout. `go install` of gopolicy is left out: the binary under test is
+// already on PATH.
+func cmdCISteps(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ci-steps WORKFLOW DIR")
+	}
+	var doc map[string]any
+	ts.Check(yaml.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	type step struct{ name, run string }
+	var steps []step
+	vars := map[string]string{}
+	collectVars := func(m any) {
+		vm, _ := m.(map[string]any)
+		for k, v := range vm {
+			vars[k] = fmt.Sprint(v)
+		}
+	}
+	if jobs, ok := doc["jobs"].(map[string]any); ok { // GitHub Actions
+		for _, name := range sortedKeys(jobs) {
+			job, _ := jobs[name].(map[string]any)
+			collectVars(job["env"])
+			list, _ := job["steps"].([]any)
+			for _, item := range list {
+				st, _ := item.(map[string]any)
+				if run, ok := st["run"].(string); ok {
+					n, _ := st["name"].(string)
+					steps = append(steps, step{n, run})
+				}
+			}
+		}
+	} else { // GitLab CI: every mapping with a script is a job
+		for _, name := range sortedKeys(doc) {
+			job, ok := doc[name].(map[string]any)
+			if !ok || job["script"] == nil {
+				continue
+			}
+			collectVars(job["variables"])
+			list, _ := job["script"].([]any)
+			for _, line := range list {
+				steps = append(steps, step{name, fmt.Sprint(line)})
+			}
+		}
+	}
+	if len(steps) == 0 {
+		ts.Fatalf("%s has no shell steps", args[0])
+	}
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	var header strings.Builder
+	header.WriteString("set -eo pipefail\n")
+	for _, k := range sortedKeys(vars) {
+		fmt.Fprintf(&header, ": \"${%s:=%s}\"\nexport %s\n", k, vars[k], k)
+	}
+	for i, st := range steps {
+		file := fmt.Sprintf("%02d.sh", i+1)
+		body := st.run
+		if strings.HasPrefix(strings.TrimSpace(body), "go install") {
+			body = ": go install skipped: gopolicy is on PATH"
+			fmt.Fprintf(ts.Stdout(), "%s %s (skipped)\n", file, st.name)
+		} else {
+			fmt.Fprintf(ts.Stdout(), "%s %s: %s\n", file, st.name, strings.Join(strings.Fields(body), " "))
+		}
+		ts.Check(os.WriteFile(filepath.Join(dir, file), []byte(header.String()+body+"\n"), 0o755))
+	}
 }
 
 // genkey rsa|ec|ed25519 PRIVATE PUBLIC writes a fresh PEM key pair.
