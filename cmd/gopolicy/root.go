@@ -20,7 +20,7 @@ import (
 
 // version is stamped at release with -ldflags "-X main.version=..."; a
 // `go install` build reports its module version instead.
-var version = "0.2.0"
+var version = "0.3.0"
 
 func toolVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
