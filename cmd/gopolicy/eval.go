@@ -31,15 +31,26 @@ func (a *app) evalCommand() *cobra.Command {
 judges them with the policies under a profile. Each policy's metadata says
 whether its violations deny, warn or are off in each profile.
 
+Waivers (the waivers: list in gopolicy.yaml, and --waivers files) accept
+individual findings for a time: a waived finding is reported as WAIVED
+with its waiver and does not fail the run; expired, over-long (see
+waiver_max_days) and unmatched waivers are reported.
+
+--format sarif, junit or github writes a CI report; with --output FILE the
+report goes to the file and the human report to standard error.
+
 Exit status: 0 allowed; 1 denied (or warnings with --fail-on warn);
 2 usage, input or policy error (unreadable or malformed go.mod, go.sum,
-modules.txt or facts; unknown profile or format; a policy that does not
-compile; a policy whose facts could not be collected).`,
+modules.txt, facts or waiver file; unknown profile or format; a policy that
+does not compile; a bundle whose signature does not verify; a policy whose
+facts could not be collected).`,
 		Example: `  gopolicy eval --profile prod
   GOSUMDB=off GOPROXY=direct gopolicy eval --profile prod
   gopolicy eval --dir ./service --format json --fail-on warn
   gopolicy eval --target linux/arm64 --policy ./org-policies
-  gopolicy collect | gopolicy eval --facts -`,
+  gopolicy collect | gopolicy eval --facts -
+  gopolicy eval --profile prod --waivers waivers.yaml --format sarif -o gopolicy.sarif
+  gopolicy eval --policy org.tar.gz --policy-key org.pub.pem`,
 		Args: cobra.NoArgs,
 		RunE: a.runEval,
 	}
