@@ -70,6 +70,10 @@ key: RSA (2048 bits or more) RS256, ECDSA ES256/ES384/ES512, Ed25519 EdDSA.`,
 			if err != nil {
 				return err
 			}
+			// CreateTemp makes the file private; a bundle is meant to be shared.
+			if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+				return fmt.Errorf("write bundle: %w", err)
+			}
 			if err := os.Rename(tmp.Name(), out); err != nil {
 				return fmt.Errorf("write bundle: %w", err)
 			}
