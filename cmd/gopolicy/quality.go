@@ -38,7 +38,7 @@ Exit status: 0 clean; 1 problems found; 2 a bundle could not be read.`,
   gopolicy policies lint ./org-policies --fix`,
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			fix, _ := cmd.Flags().GetBool("fix")
-			sources, only, err := lintSources(cmd, dirs)
+			sources, only, err := bundlesUnderTest(cmd, dirs, false, true)
 			if err != nil {
 				return err
 			}
@@ -77,20 +77,29 @@ Exit status: 0 clean; 1 problems found; 2 a bundle could not be read.`,
 	return cmd
 }
 
-func lintSources(cmd *cobra.Command, dirs []string) ([]eval.Source, []int, error) {
+// bundlesUnderTest loads the built-in bundle (unless --no-builtin) beside
+// the bundles in dirs, and returns the indexes of those the command works
+// on: dirs, or the built-in bundle alone when none is given, plus the
+// built-in one when withBuiltin. Test and lint share it so both resolve
+// data.gopolicy.lib the same way.
+func bundlesUnderTest(cmd *cobra.Command, dirs []string, withBuiltin, dirsOnly bool) ([]eval.Source, []int, error) {
 	noBuiltin, _ := cmd.Flags().GetBool("no-builtin")
 	var sources []eval.Source
 	var only []int
 	if !noBuiltin {
 		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
-		if len(dirs) == 0 {
+		if len(dirs) == 0 || withBuiltin {
 			only = append(only, 0)
 		}
 	} else if len(dirs) == 0 {
-		return nil, nil, errors.New("nothing to check: --no-builtin needs a DIR")
+		return nil, nil, fmt.Errorf("nothing to %s: --no-builtin needs a DIR", cmd.Name())
 	}
 	for _, dir := range dirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fi, err := os.Stat(dir)
+		switch {
+		case err != nil:
+			return nil, nil, fmt.Errorf("policy bundle %s: %w", dir, errors.Unwrap(err))
+		case dirsOnly && !fi.IsDir():
 			return nil, nil, fmt.Errorf("policy directory %s: not a directory", dir)
 		}
 		only = append(only, len(sources))

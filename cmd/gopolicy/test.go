@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/gopolicy/gopolicy/pkg/eval"
 	"github.com/gopolicy/gopolicy/pkg/policytest"
-	"github.com/gopolicy/gopolicy/policies"
 )
 
 func (a *app) testCommand() *cobra.Command {
@@ -75,25 +73,10 @@ func (a *app) runTest(cmd *cobra.Command, dirs []string) error {
 	}
 	coverage, _ := flags.GetBool("coverage")
 	coverage = coverage || flags.Changed("threshold")
-	noBuiltin, _ := flags.GetBool("no-builtin")
 	builtinTests, _ := flags.GetBool("builtin-tests")
-
-	var sources []eval.Source
-	var only []int
-	if !noBuiltin {
-		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
-		if len(dirs) == 0 || builtinTests {
-			only = append(only, 0)
-		}
-	} else if len(dirs) == 0 {
-		return errors.New("no policies to test: --no-builtin needs a DIR")
-	}
-	for _, dir := range dirs {
-		if _, err := os.Stat(dir); err != nil {
-			return fmt.Errorf("policy bundle %s: %w", dir, errors.Unwrap(err))
-		}
-		only = append(only, len(sources))
-		sources = append(sources, eval.Source{Path: dir})
+	sources, only, err := bundlesUnderTest(cmd, dirs, builtinTests, false)
+	if err != nil {
+		return err
 	}
 	report, err := eval.RunTests(ctx, sources, eval.TestOptions{Only: only, Coverage: coverage})
 	if err != nil {

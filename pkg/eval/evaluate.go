@@ -58,7 +58,7 @@ func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string)
 
 	for _, t := range e.takenOver {
 		f := Finding{Policy: t.policy.ID, Title: t.policy.Title, Version: t.policy.Version, Severity: t.policy.Severity, Remediation: t.policy.Remediation, Bundle: t.policy.Bundle, Evidence: []Evidence{}, Level: LevelOff}
-		f.Message = t.override.describe()
+		f.Message = t.override.Describe()
 		d.add(f)
 	}
 	results, evalErr := e.evalAll(ctx, input)

@@ -21,7 +21,8 @@ type takeover struct {
 	override Override
 }
 
-func (o Override) describe() string {
+// Describe says who took the policy over, and how.
+func (o Override) Describe() string {
 	if o.Action == OverrideReplaced {
 		return fmt.Sprintf("replaced by %s from bundle %s", o.ReplacedBy, o.By)
 	}

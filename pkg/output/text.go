@@ -45,7 +45,7 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 		}
 	}
 	for _, o := range d.Overrides {
-		fmt.Fprintf(&b, "%-6s %-11s %s (bundle %s)\n", "NOTE", o.Policy, overrideText(o), o.Bundle)
+		fmt.Fprintf(&b, "%-6s %-11s %s (bundle %s)\n", "NOTE", o.Policy, o.Describe(), o.Bundle)
 	}
 	for _, st := range d.Waivers {
 		if st.Status != eval.WaiverApplied {
@@ -55,13 +55,6 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 	b.WriteString(summaryLine(d) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func overrideText(o eval.Override) string {
-	if o.Action == eval.OverrideReplaced {
-		return fmt.Sprintf("replaced by %s from bundle %s", o.ReplacedBy, o.By)
-	}
-	return fmt.Sprintf("disabled by bundle %s: %s", o.By, o.Reason)
 }
 
 // summaryLine is the verdict with its counts and the exact policies used.

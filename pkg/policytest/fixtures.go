@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gopolicy/gopolicy/internal/fileline"
 	"github.com/gopolicy/gopolicy/pkg/eval"
 )
 
@@ -53,19 +54,8 @@ type Result struct {
 	Errors  []string `json:"errors,omitempty"`
 }
 
-// InputError is a fixture that cannot be read.
-type InputError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *InputError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+// InputError is a fixture that cannot be read, located at file:line.
+type InputError = fileline.Error
 
 var levels = []string{eval.LevelDeny, eval.LevelWarn, eval.LevelError, eval.LevelPass, eval.LevelSkip, eval.LevelOff}
 
@@ -117,7 +107,7 @@ func parseExpect(file string, data []byte, f *Fixture) error {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return &InputError{file, root.Line, "want a mapping with profile and expect"}
+		return &InputError{File: file, Line: root.Line, Msg: "want a mapping with profile and expect"}
 	}
 	f.Profile = "ci"
 	seenExpect := false
@@ -126,39 +116,39 @@ func parseExpect(file string, data []byte, f *Fixture) error {
 		switch k.Value {
 		case "profile":
 			if v.Kind != yaml.ScalarNode || v.Value == "" {
-				return &InputError{file, v.Line, "profile must be a profile name"}
+				return &InputError{File: file, Line: v.Line, Msg: "profile must be a profile name"}
 			}
 			f.Profile = v.Value
 		case "expect":
 			seenExpect = true
 			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-				return &InputError{file, v.Line, "expect must list findings ({policy, level, subject})"}
+				return &InputError{File: file, Line: v.Line, Msg: "expect must list findings ({policy, level, subject})"}
 			}
 			for _, item := range v.Content {
 				var e Expectation
 				if err := item.Decode(&e); err != nil || item.Kind != yaml.MappingNode {
-					return &InputError{file, item.Line, "an expectation is a mapping with policy, level and optionally subject"}
+					return &InputError{File: file, Line: item.Line, Msg: "an expectation is a mapping with policy, level and optionally subject"}
 				}
 				for j := 0; j < len(item.Content); j += 2 {
 					if key := item.Content[j].Value; key != "policy" && key != "level" && key != "subject" {
-						return &InputError{file, item.Content[j].Line, fmt.Sprintf("unknown expectation field %q (known: policy, level, subject)", key)}
+						return &InputError{File: file, Line: item.Content[j].Line, Msg: fmt.Sprintf("unknown expectation field %q (known: policy, level, subject)", key)}
 					}
 				}
 				if e.Policy == "" {
-					return &InputError{file, item.Line, "expectation has no policy"}
+					return &InputError{File: file, Line: item.Line, Msg: "expectation has no policy"}
 				}
 				if !slices.Contains(levels, e.Level) {
-					return &InputError{file, item.Line, fmt.Sprintf("level %q is not one of %s", e.Level, strings.Join(levels, ", "))}
+					return &InputError{File: file, Line: item.Line, Msg: fmt.Sprintf("level %q is not one of %s", e.Level, strings.Join(levels, ", "))}
 				}
 				e.Line = item.Line
 				f.Expects = append(f.Expects, e)
 			}
 		default:
-			return &InputError{file, k.Line, fmt.Sprintf("unknown key %q (known: profile, expect)", k.Value)}
+			return &InputError{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: profile, expect)", k.Value)}
 		}
 	}
 	if !seenExpect {
-		return &InputError{file, root.Line, "no expect list"}
+		return &InputError{File: file, Line: root.Line, Msg: "no expect list"}
 	}
 	return nil
 }

@@ -89,7 +89,7 @@ func compileMatch(w Waiver) (matcher, error) {
 	for key, pattern := range w.Match {
 		re, err := Glob(pattern)
 		if err != nil {
-			return m, &Error{w.File, w.Line, fmt.Sprintf("match %s: %v", key, err)}
+			return m, &Error{File: w.File, Line: w.Line, Msg: fmt.Sprintf("match %s: %v", key, err)}
 		}
 		switch key {
 		case "subject":

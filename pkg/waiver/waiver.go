@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gopolicy/gopolicy/internal/fileline"
 )
 
 // Waiver is one reviewed exception.
@@ -41,18 +43,7 @@ var MatchKeys = []string{"subject", "fact", "value", "source"}
 var fields = []string{"policy", "match", "reason", "owner", "expires", "ticket"}
 
 // Error is a malformed waiver file, located at file:line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+type Error = fileline.Error
 
 // ParseFile reads a waiver file: a mapping with one key, waivers, holding
 // a list of waivers (or the list alone).
@@ -86,7 +77,7 @@ func parse(name string, data []byte, config bool) ([]Waiver, error) {
 	switch root.Kind {
 	case yaml.SequenceNode:
 		if config {
-			return nil, &Error{name, root.Line, "the configuration must be a mapping"}
+			return nil, &Error{File: name, Line: root.Line, Msg: "the configuration must be a mapping"}
 		}
 		list = root
 	case yaml.MappingNode:
@@ -97,23 +88,23 @@ func parse(name string, data []byte, config bool) ([]Waiver, error) {
 				continue
 			}
 			if !config {
-				return nil, &Error{name, k.Line, fmt.Sprintf("unknown key %q (a waiver file holds only waivers)", k.Value)}
+				return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (a waiver file holds only waivers)", k.Value)}
 			}
 		}
 		if list == nil {
 			if config {
 				return nil, nil
 			}
-			return nil, &Error{name, root.Line, "no waivers key"}
+			return nil, &Error{File: name, Line: root.Line, Msg: "no waivers key"}
 		}
 	default:
-		return nil, &Error{name, root.Line, "want a list of waivers"}
+		return nil, &Error{File: name, Line: root.Line, Msg: "want a list of waivers"}
 	}
 	if list.Kind == yaml.ScalarNode && list.Tag == "!!null" {
 		return nil, nil
 	}
 	if list.Kind != yaml.SequenceNode {
-		return nil, &Error{name, list.Line, "waivers must be a list"}
+		return nil, &Error{File: name, Line: list.Line, Msg: "waivers must be a list"}
 	}
 	var out []Waiver
 	for _, item := range list.Content {
@@ -135,22 +126,22 @@ func yamlError(name string, err error) error {
 	}
 	line := 0
 	fmt.Sscan(m[1], &line)
-	return &Error{name, line, m[2]}
+	return &Error{File: name, Line: line, Msg: m[2]}
 }
 
 func parseOne(name string, n *yaml.Node) (Waiver, error) {
 	w := Waiver{File: name, Line: n.Line}
 	if n.Kind != yaml.MappingNode {
-		return w, &Error{name, n.Line, "a waiver must be a mapping with policy, match, reason, owner and expires"}
+		return w, &Error{File: name, Line: n.Line, Msg: "a waiver must be a mapping with policy, match, reason, owner and expires"}
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !slices.Contains(fields, k.Value) {
-			return w, &Error{name, k.Line, fmt.Sprintf("unknown waiver field %q (known: %s)", k.Value, strings.Join(fields, ", "))}
+			return w, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown waiver field %q (known: %s)", k.Value, strings.Join(fields, ", "))}
 		}
 		if seen[k.Value] {
-			return w, &Error{name, k.Line, fmt.Sprintf("waiver field %q given twice", k.Value)}
+			return w, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("waiver field %q given twice", k.Value)}
 		}
 		seen[k.Value] = true
 		if k.Value == "match" {
@@ -162,7 +153,7 @@ func parseOne(name string, n *yaml.Node) (Waiver, error) {
 			continue
 		}
 		if v.Kind != yaml.ScalarNode {
-			return w, &Error{name, v.Line, fmt.Sprintf("waiver field %q must be a string", k.Value)}
+			return w, &Error{File: name, Line: v.Line, Msg: fmt.Sprintf("waiver field %q must be a string", k.Value)}
 		}
 		s := strings.TrimSpace(v.Value)
 		switch k.Value {
@@ -177,19 +168,19 @@ func parseOne(name string, n *yaml.Node) (Waiver, error) {
 		case "expires":
 			t, err := ParseTime(s)
 			if err != nil {
-				return w, &Error{name, v.Line, fmt.Sprintf("expires %q: want a date (2026-12-31) or an RFC 3339 time", s)}
+				return w, &Error{File: name, Line: v.Line, Msg: fmt.Sprintf("expires %q: want a date (2026-12-31) or an RFC 3339 time", s)}
 			}
 			w.Expires, w.ExpiresText = t, s
 		}
 	}
 	for _, required := range []string{"policy", "match", "reason", "owner", "expires"} {
 		if !seen[required] {
-			return w, &Error{name, n.Line, fmt.Sprintf("waiver has no %s (every waiver needs policy, match, reason, owner and expires)", required)}
+			return w, &Error{File: name, Line: n.Line, Msg: fmt.Sprintf("waiver has no %s (every waiver needs policy, match, reason, owner and expires)", required)}
 		}
 	}
 	for field, val := range map[string]string{"policy": w.Policy, "reason": w.Reason, "owner": w.Owner} {
 		if val == "" {
-			return w, &Error{name, n.Line, fmt.Sprintf("waiver %s is empty", field)}
+			return w, &Error{File: name, Line: n.Line, Msg: fmt.Sprintf("waiver %s is empty", field)}
 		}
 	}
 	return w, nil
@@ -197,19 +188,19 @@ func parseOne(name string, n *yaml.Node) (Waiver, error) {
 
 func parseMatch(name string, n *yaml.Node) (map[string]string, error) {
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
-		return nil, &Error{name, n.Line, "match must be a mapping with at least one of " + strings.Join(MatchKeys, ", ")}
+		return nil, &Error{File: name, Line: n.Line, Msg: "match must be a mapping with at least one of " + strings.Join(MatchKeys, ", ")}
 	}
 	m := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !slices.Contains(MatchKeys, k.Value) {
-			return nil, &Error{name, k.Line, fmt.Sprintf("unknown match key %q (known: %s)", k.Value, strings.Join(MatchKeys, ", "))}
+			return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown match key %q (known: %s)", k.Value, strings.Join(MatchKeys, ", "))}
 		}
 		if v.Kind != yaml.ScalarNode || v.Value == "" {
-			return nil, &Error{name, v.Line, fmt.Sprintf("match %s must be a non-empty string", k.Value)}
+			return nil, &Error{File: name, Line: v.Line, Msg: fmt.Sprintf("match %s must be a non-empty string", k.Value)}
 		}
 		if _, dup := m[k.Value]; dup {
-			return nil, &Error{name, k.Line, fmt.Sprintf("match key %q given twice", k.Value)}
+			return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("match key %q given twice", k.Value)}
 		}
 		m[k.Value] = v.Value
 	}
