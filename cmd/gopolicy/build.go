@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gopolicy/gopolicy/pkg/eval"
-	"github.com/gopolicy/gopolicy/policies"
+	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 )
 
 func (a *app) buildCommand() *cobra.Command {
@@ -41,7 +41,7 @@ key: RSA (2048 bits or more) RS256, ECDSA ES256/ES384/ES512, Ed25519 EdDSA.`,
 			noBuiltin, _ := cmd.Flags().GetBool("no-builtin")
 			var sources []eval.Source
 			if !noBuiltin {
-				sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
+				sources = append(sources, gopolicy.Builtin())
 			}
 			sources = append(sources, eval.Source{Path: dir})
 			if _, err := eval.New(cmd.Context(), eval.Options{Sources: sources}); err != nil {

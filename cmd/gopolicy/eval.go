@@ -1,19 +1,18 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 
+	"github.com/gopolicy/gopolicy/pkg/collect/target"
+	"github.com/gopolicy/gopolicy/pkg/decision"
+	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+
 	"github.com/spf13/cobra"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
 	"github.com/gopolicy/gopolicy/pkg/output"
-	"github.com/gopolicy/gopolicy/pkg/waiver"
-	"github.com/gopolicy/gopolicy/policies"
 )
 
 func addPolicyFlags(cmd *cobra.Command) {
@@ -80,26 +79,10 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	waivers, err := a.loadWaivers(cmd)
+	cfg, err := a.config(cmd)
 	if err != nil {
 		return err
 	}
-	waiverOpts, err := a.waiverOptions()
-	if err != nil {
-		return err
-	}
-	failOn := v.GetString("fail-on")
-	if failOn != eval.LevelDeny && failOn != eval.LevelWarn {
-		return fmt.Errorf("invalid --fail-on %q: want deny or warn", failOn)
-	}
-	engine, err := a.engine(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	if p := v.GetString("profile"); !containsString(engine.Profiles(), p) {
-		return &eval.UnknownProfileError{Profile: p, Known: engine.Profiles()}
-	}
-
 	var factsJSON []byte
 	if src := v.GetString("facts"); src != "" {
 		for _, flag := range []string{"target", "target-libc", "target-static", "dir", "binary", "rootfs", "stamp", "no-hash"} {
@@ -107,53 +90,58 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 				return fmt.Errorf("--%s cannot be combined with --facts: the facts document already records it", flag)
 			}
 		}
-		factsJSON, err = a.readFacts(src)
-		if err != nil {
-			return err
-		}
-	} else {
-		doc, err := collectFacts(ctx, a.collectOptions())
-		if err != nil {
-			return err
-		}
-		if factsJSON, err = marshalFacts(doc); err != nil {
+		if factsJSON, err = a.readFacts(src); err != nil {
 			return err
 		}
 	}
-
-	decision, err := engine.Evaluate(ctx, factsJSON, v.GetString("profile"))
+	p, err := gopolicy.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if horizon, ok := waiverOpts.horizon[decision.Profile]; ok {
-		waiverOpts.opts.MaxHorizon = horizon
+	var res *gopolicy.Result
+	if factsJSON != nil {
+		res, err = p.JudgeFacts(ctx, factsJSON)
+	} else {
+		res, err = p.Judge(ctx, a.subject(cmd))
 	}
-	if err := waiver.Apply(decision, waivers, waiverOpts.opts); err != nil {
+	if err != nil {
 		return err
 	}
-	for _, ie := range decision.InputErrors {
+	d := res.Decision
+	for _, ie := range d.InputErrors {
 		fmt.Fprintf(a.stderr, "gopolicy: %s\n", ie)
 	}
-	if err := a.writeReport(formatter, decision); err != nil {
+	if err := a.writeReport(formatter, d); err != nil {
 		return err
 	}
 	if v.GetString("output") != "" {
-		if err := (output.Text{Verbose: outOpts.Verbose}).Format(a.stderr, decision); err != nil {
+		if err := (output.Text{Verbose: outOpts.Verbose}).Format(a.stderr, d); err != nil {
 			return err
 		}
 	}
-	switch {
-	case decision.Summary.Error > 0 || len(decision.InputErrors) > 0:
-		return exitStatus(exitError)
-	case decision.Summary.Deny > 0:
-		return exitStatus(exitDenied)
-	case failOn == eval.LevelWarn && decision.Summary.Warn > 0:
-		return exitStatus(exitDenied)
+	if code := res.Outcome.ExitCode(); code != exitAllowed {
+		return exitStatus(code)
 	}
 	return nil
 }
 
-func (a *app) writeReport(f output.Formatter, d *eval.Decision) error {
+// subject is what the flags say to judge. A project directory is judged
+// when --dir is given, or when nothing else is: `--binary` alone judges
+// the artefacts, not the machine gopolicy runs on.
+func (a *app) subject(cmd *cobra.Command) gopolicy.Subject {
+	v := a.v
+	s := gopolicy.Subject{
+		Binaries: v.GetStringSlice("binary"),
+		Rootfs:   v.GetString("rootfs"),
+		Target:   target.Spec{Platform: v.GetString("target"), Libc: v.GetString("target-libc"), Static: v.GetBool("target-static"), Source: "flag"},
+	}
+	if v.IsSet("dir") || (len(s.Binaries) == 0 && s.Rootfs == "") {
+		s.Dir = v.GetString("dir")
+	}
+	return s
+}
+
+func (a *app) writeReport(f output.Formatter, d *decision.Decision) error {
 	path := a.v.GetString("output")
 	if path == "" {
 		return f.Format(a.stdout, d)
@@ -182,67 +170,6 @@ func (a *app) readFacts(src string) ([]byte, error) {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
 	return data, nil
-}
-
-// engine builds the policy engine from the built-in bundle and --policy.
-func (a *app) engine(ctx context.Context, cmd *cobra.Command) (*eval.Engine, error) {
-	var sources []eval.Source
-	if !a.v.GetBool("no-builtin") {
-		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
-	}
-	key, err := a.policyKey(cmd)
-	if err != nil {
-		return nil, err
-	}
-	paths := a.policyPaths(cmd)
-	if key != nil && len(paths) == 0 {
-		return nil, errors.New("--policy-key given but no --policy bundle to verify")
-	}
-	for _, p := range paths {
-		sources = append(sources, eval.Source{Path: p, Key: key})
-	}
-	if len(sources) == 0 {
-		return nil, errors.New("no policies: --no-builtin needs at least one --policy")
-	}
-	return eval.New(ctx, eval.Options{Sources: sources, Config: a.v.GetStringMap("policy_data")})
-}
-
-// policyKey reads --policy-key; a path in the configuration file is
-// relative to the file.
-func (a *app) policyKey(cmd *cobra.Command) (*eval.PublicKey, error) {
-	path := a.v.GetString("policy-key")
-	if path == "" {
-		return nil, nil
-	}
-	if !cmd.Flags().Changed("policy-key") && os.Getenv("GOPOLICY_POLICY_KEY") == "" && a.v.InConfig("policy-key") {
-		path = a.relativeToConfig(path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read --policy-key: %w", err)
-	}
-	key, err := eval.ParsePublicKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("--policy-key %s: %w", path, err)
-	}
-	return key, nil
-}
-
-func builtinBundleInfo(ctx context.Context) (eval.BundleInfo, error) {
-	e, err := eval.New(ctx, eval.Options{Sources: []eval.Source{{Name: policies.Name, FS: policies.FS}}})
-	if err != nil {
-		return eval.BundleInfo{}, err
-	}
-	return e.BundleSummary(), nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -33,6 +33,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"validate-sarif": cmdValidateSARIF,
 	"validate-xml":   cmdValidateXML,
 	"ci-steps":       cmdCISteps,
+	"status":         cmdStatus,
 }
 
 // ci-steps WORKFLOW DIR writes each shell step of a GitHub Actions

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/spf13/cobra"
-
+	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+
+	"github.com/spf13/cobra"
 )
 
 func (a *app) policiesCommand() *cobra.Command {
@@ -23,14 +25,14 @@ func (a *app) policiesCommand() *cobra.Command {
   gopolicy policies list --policy ./org-policies --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.engine(cmd.Context(), cmd)
+			e, err := a.engine(cmd)
 			if err != nil {
 				return err
 			}
-			if a.v.GetString("format") == "json" {
+			if format, _ := cmd.Flags().GetString("format"); format == "json" {
 				return a.writeJSON(map[string]any{"bundles": e.Bundles(), "policies": e.Policies()})
 			}
-			if f := a.v.GetString("format"); f != "text" {
+			if f, _ := cmd.Flags().GetString("format"); f != "text" {
 				return fmt.Errorf("unknown format %q (known: json, text)", f)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -59,7 +61,7 @@ func (a *app) policiesCommand() *cobra.Command {
 		Example: `  gopolicy policies show GP-ENV-002`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine(cmd.Context(), cmd)
+			e, err := a.engine(cmd)
 			if err != nil {
 				return err
 			}
@@ -67,7 +69,7 @@ func (a *app) policiesCommand() *cobra.Command {
 				if !strings.EqualFold(p.ID, args[0]) {
 					continue
 				}
-				if a.v.GetString("format") == "json" {
+				if format, _ := cmd.Flags().GetString("format"); format == "json" {
 					return a.writeJSON(p)
 				}
 				a.printPolicy(p, e.Profiles())
@@ -84,7 +86,7 @@ func (a *app) policiesCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printPolicy(p eval.Policy, profiles []string) {
+func (a *app) printPolicy(p decision.Policy, profiles []string) {
 	w := a.stdout
 	fmt.Fprintf(w, "%s  %s\n", p.ID, p.Title)
 	fmt.Fprintf(w, "version:     %s\nseverity:    %s\n", p.Version, p.Severity)
@@ -103,4 +105,14 @@ func (a *app) writeJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// engine compiles the policies the settings name, for the commands that
+// list or document them.
+func (a *app) engine(cmd *cobra.Command) (*eval.Engine, error) {
+	cfg, err := a.config(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return gopolicy.NewEngine(cmd.Context(), cfg)
 }

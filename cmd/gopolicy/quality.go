@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 	"github.com/gopolicy/gopolicy/pkg/policydoc"
-	"github.com/gopolicy/gopolicy/policies"
 )
 
 func (a *app) lintCommand() *cobra.Command {
@@ -38,7 +38,7 @@ Exit status: 0 clean; 1 problems found; 2 a bundle could not be read.`,
   gopolicy policies lint ./org-policies --fix`,
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			fix, _ := cmd.Flags().GetBool("fix")
-			sources, only, err := bundlesUnderTest(cmd, dirs, false, true)
+			sources, only, err := a.bundlesUnderTest(cmd, dirs, false, true)
 			if err != nil {
 				return err
 			}
@@ -82,12 +82,12 @@ Exit status: 0 clean; 1 problems found; 2 a bundle could not be read.`,
 // on: dirs, or the built-in bundle alone when none is given, plus the
 // built-in one when withBuiltin. Test and lint share it so both resolve
 // data.gopolicy.lib the same way.
-func bundlesUnderTest(cmd *cobra.Command, dirs []string, withBuiltin, dirsOnly bool) ([]eval.Source, []int, error) {
-	noBuiltin, _ := cmd.Flags().GetBool("no-builtin")
+func (a *app) bundlesUnderTest(cmd *cobra.Command, dirs []string, withBuiltin, dirsOnly bool) ([]eval.Source, []int, error) {
+	noBuiltin := a.v.GetBool("no-builtin")
 	var sources []eval.Source
 	var only []int
 	if !noBuiltin {
-		sources = append(sources, eval.Source{Name: policies.Name, FS: policies.FS})
+		sources = append(sources, gopolicy.Builtin())
 		if len(dirs) == 0 || withBuiltin {
 			only = append(only, 0)
 		}
@@ -165,7 +165,7 @@ reference up to date.`,
 			if out == "" {
 				return errors.New("--output is required (for example -o docs/policies)")
 			}
-			e, err := a.engine(cmd.Context(), cmd)
+			e, err := a.engine(cmd)
 			if err != nil {
 				return err
 			}

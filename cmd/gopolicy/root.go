@@ -1,14 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +13,9 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/gopolicy/gopolicy/internal/pathutil"
+	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/facts"
+	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 )
 
 // version is stamped at release with -ldflags "-X main.version=..."; a
@@ -29,22 +29,13 @@ func toolVersion() string {
 	return version
 }
 
-// configName is searched for from the working directory upward.
-const configName = "gopolicy.yaml"
-
-// configKeys are the keys a configuration file may set.
-var configKeys = []string{
-	"profile", "policy", "no-builtin", "format", "target", "target-libc", "target-static",
-	"fail-on", "verbose", "no-go-command", "policy_data",
-	"binary", "rootfs", "no-hash", "stamp",
-	"waivers", "waiver_max_days", "policy-key",
-}
-
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	v              *viper.Viper
 	configFile     string
+	// file is the configuration file read for this run, if any.
+	file *gopolicy.ConfigFile
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -78,22 +69,28 @@ directory or a parent, then defaults.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
-	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+configName+" in the working directory or a parent)")
+	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+gopolicy.ConfigFileName+" in the working directory or a parent)")
 	root.AddCommand(a.collectCommand(), a.evalCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
 	return root
 }
 
-// loadConfig layers the configuration: flags over GOPOLICY_* over the file.
+// unboundFlags are read from the command line only: --waivers names files
+// (the file's waivers key holds waivers themselves), and a subcommand's
+// own --format (policies list, test) must not take eval's report format
+// from gopolicy.yaml.
+var unboundFlags = map[string]bool{"config": true, "help": true, "waivers": true}
+
+// loadConfig layers the settings: flags over GOPOLICY_* over the file.
+// Finding the file is the CLI's business; reading it is the library's.
 func (a *app) loadConfig(cmd *cobra.Command) error {
 	v := a.v
 	v.SetEnvPrefix("GOPOLICY")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
+	ownFormat := cmd.Name() != "eval" && cmd.Name() != "collect"
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		// --waivers names files; the file's waivers key holds waivers
-		// themselves, read with their line numbers in loadWaivers.
-		if f.Name == "config" || f.Name == "help" || f.Name == "waivers" {
+		if unboundFlags[f.Name] || (ownFormat && f.Name == "format") {
 			return
 		}
 		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
@@ -112,69 +109,52 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("working directory: %w", err)
 		}
-		file = pathutil.FindUp(wd, configName)
+		file = pathutil.FindUp(wd, gopolicy.ConfigFileName)
 	}
 	if file == "" {
 		return nil
 	}
-	a.configFile = file
-	v.SetConfigFile(file)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
-		var nf viper.ConfigFileNotFoundError
-		if errors.As(err, &nf) || errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("config %s: file not found", file)
-		}
-		return fmt.Errorf("config %s: %v", file, strings.TrimPrefix(err.Error(), "While parsing config: "))
+	cf, err := gopolicy.ReadConfigFile(file)
+	if err != nil {
+		return err
 	}
-	var unknown []string
-	for _, k := range configFileKeys(v) {
-		if !slices.Contains(configKeys, k) {
-			unknown = append(unknown, k)
-		}
+	a.configFile, a.file = file, cf
+	settings := cf.Settings
+	if ownFormat {
+		settings = maps.Clone(settings)
+		delete(settings, "format")
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("config %s: unknown key(s) %s (known: %s)", file, strings.Join(unknown, ", "), strings.Join(configKeys, ", "))
-	}
-	return nil
+	return v.MergeConfigMap(settings)
 }
 
-// configFileKeys lists the top-level keys the file sets.
-func configFileKeys(v *viper.Viper) []string {
-	seen := map[string]bool{}
-	var keys []string
-	for _, k := range v.AllKeys() {
-		top, _, _ := strings.Cut(k, ".")
-		if v.InConfig(top) && !seen[top] {
-			seen[top] = true
-			keys = append(keys, top)
+// config is the pipeline configuration the settings describe.
+func (a *app) config(cmd *cobra.Command) (gopolicy.Config, error) {
+	v := a.v
+	cfg := gopolicy.Config{
+		Profile:     v.GetString("profile"),
+		FailOn:      v.GetString("fail-on"),
+		NoBuiltin:   v.GetBool("no-builtin"),
+		Bundles:     v.GetStringSlice("policy"),
+		BundleKey:   v.GetString("policy-key"),
+		Now:         v.GetString("now"),
+		Stamps:      v.GetStringSlice("stamp"),
+		NoHash:      v.GetBool("no-hash"),
+		NoGoCommand: v.GetBool("no-go-command"),
+		ToolVersion: toolVersion(),
+	}
+	if a.file != nil {
+		cfg.PolicyData = a.file.PolicyData
+		cfg.Waivers = a.file.Waivers
+		cfg.WaiverMaxDays = a.file.WaiverMaxDays
+	}
+	if f := cmd.Flags().Lookup("waivers"); f != nil {
+		files, err := cmd.Flags().GetStringArray("waivers")
+		if err != nil {
+			return cfg, err
 		}
+		cfg.WaiverFiles = files
 	}
-	return keys
-}
-
-// policyPaths returns --policy values; paths from the config file are
-// relative to the file, not to the working directory.
-func (a *app) policyPaths(cmd *cobra.Command) []string {
-	paths := a.v.GetStringSlice("policy")
-	fromFile := !cmd.Flags().Changed("policy") && os.Getenv("GOPOLICY_POLICY") == "" && a.v.InConfig("policy")
-	if !fromFile {
-		return paths
-	}
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = a.relativeToConfig(p)
-	}
-	return out
-}
-
-// relativeToConfig resolves a path written in the configuration file.
-func (a *app) relativeToConfig(p string) string {
-	if filepath.IsAbs(p) || a.configFile == "" {
-		return p
-	}
-	return filepath.Join(filepath.Dir(a.configFile), p)
+	return cfg, nil
 }
 
 func (a *app) versionCommand() *cobra.Command {
@@ -183,11 +163,12 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print gopolicy's version and the built-in policy bundle's revision",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			info, err := builtinBundleInfo(cmd.Context())
+			e, err := eval.New(cmd.Context(), eval.Options{Sources: []eval.Source{gopolicy.Builtin()}})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "gopolicy %s\npolicies %s %s (%s)\nfacts schema %s\n", toolVersion(), info.Name, info.Revision, info.Digest, factsSchema)
+			info := e.BundleSummary()
+			fmt.Fprintf(a.stdout, "gopolicy %s\npolicies %s %s (%s)\nfacts schema %s\n", toolVersion(), info.Name, info.Revision, info.Digest, facts.SchemaVersion)
 			return nil
 		},
 	}

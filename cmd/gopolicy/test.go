@@ -74,7 +74,7 @@ func (a *app) runTest(cmd *cobra.Command, dirs []string) error {
 	coverage, _ := flags.GetBool("coverage")
 	coverage = coverage || flags.Changed("threshold")
 	builtinTests, _ := flags.GetBool("builtin-tests")
-	sources, only, err := bundlesUnderTest(cmd, dirs, builtinTests, false)
+	sources, only, err := a.bundlesUnderTest(cmd, dirs, builtinTests, false)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect"
 )
@@ -48,10 +49,7 @@ func BenchmarkCollect(b *testing.B) {
 
 // BenchmarkCollectMoby is the same on moby's real go.sum and vendor tree.
 func BenchmarkCollectMoby(b *testing.B) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "repos", "moby")
-	if _, err := os.Stat(dir); err != nil {
-		b.Skip("corpus not available")
-	}
+	dir := filepath.Join(corpus.Dir(b), "moby")
 	env := gotest.Env(b)
 	ctx := context.Background()
 	for b.Loop() {

@@ -1,6 +1,7 @@
-// Package collect gathers every fact about a build into one facts
-// document. Each collector lives in its own sub-package and knows nothing
-// about policies; this package only runs them and records how each fared.
+// Package collect gathers facts about a build into one facts document.
+// Each collector lives in its own sub-package and knows nothing about
+// policies; this package registers them behind one interface, runs the
+// ones a caller selects, and records how each fared.
 package collect
 
 import (
@@ -9,17 +10,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopolicy/gopolicy/pkg/collect/binary"
 	"github.com/gopolicy/gopolicy/pkg/collect/goenv"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
-	"github.com/gopolicy/gopolicy/pkg/collect/gosum"
-	"github.com/gopolicy/gopolicy/pkg/collect/rootfs"
 	"github.com/gopolicy/gopolicy/pkg/collect/runner"
 	"github.com/gopolicy/gopolicy/pkg/collect/target"
-	"github.com/gopolicy/gopolicy/pkg/collect/vendor"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -38,7 +38,9 @@ const (
 
 // Options says what to collect.
 type Options struct {
-	// Dir is the directory of the Go project; "" means the working directory.
+	// Dir is the directory of the Go project; "" means the working
+	// directory. It is only read when a collector that needs a project
+	// (gomod, gosum, vendor, gowork, goenv's go command) is selected.
 	Dir string
 	// Env is the process environment the build will see; nil means this
 	// process's environment.
@@ -59,6 +61,13 @@ type Options struct {
 	Binary binary.Options
 	// Rootfs is an unpacked image or sysroot the binaries will run in.
 	Rootfs string
+	// Collectors names the collectors to run; nil means all of them. A
+	// collector left out is recorded as skipped with NotSelected as its
+	// reason, so policies that need its facts say they were not judged.
+	Collectors []string
+	// NotSelected explains why collectors were left out ("binary-only run:
+	// the local Go environment did not build these binaries").
+	NotSelected string
 }
 
 // binaryWorkers bounds concurrent binary analysis: hashing is I/O and
@@ -66,221 +75,320 @@ type Options struct {
 const binaryWorkers = 4
 
 // InputError is an error in what the user asked for (a missing directory,
-// an invalid target); the CLI reports it with exit status 2.
+// an invalid target); front doors report it as a usage error.
 type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Collect runs every collector. It fails only when the request itself is
-// unusable; everything a collector cannot read is recorded in the document.
-func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
-	dir := opts.Dir
-	if dir == "" {
-		wd, err := os.Getwd()
+// Skip is returned by a collector whose facts do not apply to this
+// request (no go.mod, no --binary): the section is absent and its status
+// says why, which policies report as "not judged", never as a pass.
+type Skip struct{ Reason string }
+
+func (s *Skip) Error() string { return "skipped: " + s.Reason }
+
+// Info describes a collector.
+type Info struct {
+	// Name is the collector's name and the facts section it fills.
+	Name string `json:"name"`
+	// Local is true for collectors that read the machine gopolicy runs on
+	// (its process environment, Go toolchain, C compilers) rather than the
+	// artefact under judgement. A server judging an image must not run
+	// them: their facts would describe the server.
+	Local bool `json:"local"`
+	// Needs lists collectors whose results this one reads; they run first.
+	Needs []string `json:"needs,omitempty"`
+	// Summary says in a line what the collector records.
+	Summary string `json:"summary"`
+}
+
+// A Collector gathers one section of the facts document. Collect writes
+// its section through run.Set; it returns the inputs it could not read as
+// problems (the section's status becomes "error"), a *Skip when its facts
+// do not apply, or another error when it could not run at all. Every
+// collector honours ctx.
+type Collector interface {
+	Info() Info
+	Collect(ctx context.Context, run *Run) ([]facts.Problem, error)
+}
+
+// registry is every collector gopolicy has, in document order. A new
+// collector is one type implementing Collector, added here.
+var registry = []Collector{
+	goenvCollector{}, runnerCollector{}, gomodCollector{}, gosumCollector{}, vendorCollector{},
+	goworkCollector{}, targetCollector{}, binariesCollector{}, rootfsCollector{},
+}
+
+// Collectors describes every registered collector.
+func Collectors() []Info {
+	out := make([]Info, len(registry))
+	for i, c := range registry {
+		out[i] = c.Info()
+	}
+	return out
+}
+
+// Names lists the registered collectors' names.
+func Names() []string {
+	out := make([]string, len(registry))
+	for i, c := range registry {
+		out[i] = c.Info().Name
+	}
+	return out
+}
+
+// Run is one collection in progress: the request, the document being
+// filled, and the intermediate results several collectors share (the
+// resolved Go environment, the Go toolchain, the parsed go.mod), each
+// computed once on first use.
+type Run struct {
+	Options Options
+	// Dir is the absolute project directory ("" when no collector needs
+	// one).
+	Dir string
+
+	mu  sync.Mutex
+	doc *facts.Document
+
+	env        map[string]string
+	envOnce    sync.Once
+	resolved   *goenv.Resolved
+	goToolOnce sync.Once
+	goTool     facts.GoTool
+	modOnce    sync.Once
+	mod        *gomod.Module
+	modErr     error
+	modProbs   []facts.Problem
+
+	binaryFiles []string
+	target      *facts.Target
+	selected    map[string]bool
+}
+
+// Set changes the document under the run's lock.
+func (r *Run) Set(f func(doc *facts.Document)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(r.doc)
+}
+
+// get reads the document under the run's lock.
+func get[T any](r *Run, f func(doc *facts.Document) T) T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return f(r.doc)
+}
+
+// Resolved is the effective Go environment, computed once.
+func (r *Run) Resolved() *goenv.Resolved {
+	r.envOnce.Do(func() { r.resolved = goenv.Resolve(goenv.Input{Env: r.env}) })
+	return r.resolved
+}
+
+// GoTool is the go command the build would use, probed once.
+func (r *Run) GoTool(ctx context.Context) facts.GoTool {
+	r.goToolOnce.Do(func() { r.goTool = runner.GoTool(ctx, r.env) })
+	return r.goTool
+}
+
+// Module is the project's go.mod, located and parsed once. The error says
+// why there is none; problems are what made the parse fail.
+func (r *Run) Module(ctx context.Context) (*gomod.Module, []facts.Problem, error) {
+	r.modOnce.Do(func() {
+		modDir, modName, err := gomod.Locate(r.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("working directory: %w", err)
+			r.modErr = err
+			return
 		}
-		dir = wd
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, &InputError{fmt.Errorf("directory %s: %w", opts.Dir, err)}
-	}
-	if fi, err := os.Stat(dir); err != nil {
-		return nil, &InputError{fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))}
-	} else if !fi.IsDir() {
-		return nil, &InputError{fmt.Errorf("directory %s: not a directory", dir)}
-	}
-	tgt, err := target.Build(opts.Target)
+		r.mod, r.modProbs = gomod.Load(modDir, modName)
+		if r.mod == nil {
+			r.modErr = errors.New("go.mod could not be parsed")
+		}
+	})
+	return r.mod, r.modProbs, r.modErr
+}
+
+// needsDir lists the collectors that read the project directory.
+var needsDir = map[string]bool{GoEnv: true, GoMod: true, GoSum: true, Vendor: true, GoWork: true}
+
+// Collect runs the selected collectors. It fails only when the request
+// itself is unusable; everything a collector cannot read is recorded in
+// the document.
+func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
+	selected, err := selection(opts.Collectors)
 	if err != nil {
 		return nil, &InputError{err}
 	}
-	binaryFiles, err := binary.Expand(opts.Binaries)
-	if err != nil {
-		return nil, &InputError{err}
+	run := &Run{Options: opts, env: opts.Env, selected: map[string]bool{}}
+	for _, c := range selected {
+		run.selected[c.Info().Name] = true
 	}
-	var image *facts.Rootfs
-	var imageProblems []facts.Problem
-	rootfsStart := time.Now()
-	if opts.Rootfs != "" {
-		if image, imageProblems, err = rootfs.Collect(opts.Rootfs); err != nil {
+	if run.env == nil {
+		run.env = goenv.EnvFromOS()
+	}
+	if slices.ContainsFunc(selected, func(c Collector) bool { return needsDir[c.Info().Name] }) {
+		if run.Dir, err = projectDir(opts.Dir); err != nil {
 			return nil, &InputError{err}
 		}
-		fillTargetFromRootfs(tgt, image)
 	}
-	env := opts.Env
-	if env == nil {
-		env = goenv.EnvFromOS()
+	if run.target, err = target.Build(opts.Target); err != nil {
+		return nil, &InputError{err}
+	}
+	if isSelected(selected, Binaries) {
+		if run.binaryFiles, err = binary.Expand(opts.Binaries); err != nil {
+			return nil, &InputError{err}
+		}
+	}
+	if isSelected(selected, Rootfs) && opts.Rootfs != "" {
+		if err := checkRootfs(opts.Rootfs); err != nil {
+			return nil, &InputError{err}
+		}
 	}
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	doc := &facts.Document{
+	run.doc = &facts.Document{
 		Schema:     facts.SchemaVersion,
 		Now:        now,
 		Tool:       facts.Tool{Name: "gopolicy", Version: opts.ToolVersion},
-		Dir:        dir,
+		Dir:        run.Dir,
 		Collectors: map[string]facts.CollectorStatus{},
-		Target:     tgt,
-	}
-	rec := &recorder{doc: doc}
-	rec.done(Target, time.Now(), nil)
-	if image != nil {
-		doc.Rootfs = image
-		rec.done(Rootfs, rootfsStart, imageProblems)
-	} else {
-		rec.skip(Rootfs, "no --rootfs given")
 	}
 
-	// Stage one: the inputs other collectors depend on. Both are cheap: the
-	// environment is two small files, go.mod one parse.
-	resolved := goenv.Resolve(goenv.Input{Env: env})
-	envProblems := resolved.Problems
-	goTool := runner.GoTool(ctx, env)
-
-	start := time.Now()
-	var mod *gomod.Module
-	modDir, modName, locateErr := gomod.Locate(dir)
-	if locateErr == nil {
-		var problems []facts.Problem
-		mod, problems = gomod.Load(modDir, modName)
-		if mod != nil {
-			nested, nestedProblems := gomod.FindNested(modDir)
-			mod.Facts.Nested = nested
-			problems = append(problems, nestedProblems...)
-			doc.GoMod = mod.Facts
-		}
-		rec.done(GoMod, start, problems)
-	} else {
-		rec.skip(GoMod, locateErr.Error())
+	done := map[string]chan struct{}{}
+	for _, c := range registry {
+		done[c.Info().Name] = make(chan struct{})
 	}
-
-	// Stage two: everything else, concurrently.
 	var wg sync.WaitGroup
-	run := func(name string, f func() []facts.Problem) {
+	for _, c := range registry {
+		info := c.Info()
+		if !isSelected(selected, info.Name) {
+			reason := opts.NotSelected
+			if reason == "" {
+				reason = "not selected"
+			}
+			run.status(info.Name, facts.CollectorStatus{Status: facts.StatusSkipped, Reason: reason})
+			close(done[info.Name])
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := time.Now()
-			problems := f()
-			rec.done(name, t, problems)
-		}()
-	}
-	run(GoEnv, func() []facts.Problem {
-		if !opts.SkipGoCommand {
-			goenv.CompareWithGoCommand(ctx, resolved, env, dir)
-		} else {
-			resolved.Env.GoCommand.Error = "not run (--no-go-command)"
-		}
-		rec.set(func() { doc.GoEnv = resolved.Env })
-		return envProblems
-	})
-	var runnerFacts *facts.Runner
-	run(Runner, func() []facts.Problem {
-		runnerFacts = runner.Collect(ctx, runner.Input{Root: opts.Root, Env: env, Resolved: resolved, Go: goTool})
-		rec.set(func() { doc.Runner = runnerFacts })
-		return nil
-	})
-	run(GoWork, func() []facts.Problem {
-		w, problems := gomod.LoadWork(dir, resolved.Value("GOWORK"))
-		rec.set(func() { doc.GoWork = w })
-		return problems
-	})
-	if mod != nil {
-		run(GoSum, func() []facts.Problem {
-			s, problems := gosum.Collect(mod)
-			rec.set(func() { doc.GoSum = s })
-			return problems
-		})
-		run(Vendor, func() []facts.Problem {
-			v, problems := vendor.Collect(mod, goTool.Version)
-			rec.set(func() { doc.Vendor = v })
-			return problems
-		})
-	} else {
-		// Without a parsed go.mod there is nothing to check go.sum and
-		// vendor/ against; the gomod status already carries the error.
-		reason := "no go.mod"
-		if locateErr == nil {
-			reason = "go.mod could not be parsed"
-		}
-		rec.skip(GoSum, reason)
-		rec.skip(Vendor, reason)
-	}
-	if len(binaryFiles) > 0 {
-		run(Binaries, func() []facts.Problem {
-			bins := collectBinaries(binaryFiles, opts.Binary)
-			if image != nil {
-				for i := range bins {
-					if bins[i].ELF != nil {
-						bins[i].Libraries = rootfs.Libraries(image, bins[i].ELF)
-					}
+			defer close(done[info.Name])
+			for _, n := range info.Needs {
+				select {
+				case <-done[n]:
+				case <-ctx.Done():
 				}
 			}
-			rec.set(func() { doc.Binaries = bins })
-			return nil
-		})
-	} else {
-		rec.skip(Binaries, "no --binary given")
-	}
-	wg.Wait()
-	return doc, nil
-}
-
-func collectBinaries(files []string, opts binary.Options) []facts.Binary {
-	out := make([]facts.Binary, len(files))
-	sem := make(chan struct{}, binaryWorkers)
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i] = binary.Collect(f, opts)
+			run.record(ctx, info.Name, c)
 		}()
 	}
 	wg.Wait()
-	return out
+	facts.Normalize(run.doc)
+	return run.doc, nil
 }
 
-// fillTargetFromRootfs lets the image say where the binaries run when the
-// user did not: the flags win, the image fills the gaps.
-func fillTargetFromRootfs(t *facts.Target, r *facts.Rootfs) {
-	if !t.Specified {
-		t.Specified, t.Source = true, "rootfs"
+// record runs one collector and turns its outcome into its status: the
+// one place every collector's errors go through.
+func (r *Run) record(ctx context.Context, name string, c Collector) {
+	start := time.Now()
+	var problems []facts.Problem
+	var err error
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		err = ctxErr
+	} else {
+		problems, err = c.Collect(ctx, r)
 	}
-	if t.OS == "" {
-		t.OS = "linux"
+	st := facts.CollectorStatus{Status: facts.StatusOK, Problems: problems}
+	var skip *Skip
+	switch {
+	case errors.As(err, &skip):
+		st = facts.CollectorStatus{Status: facts.StatusSkipped, Reason: skip.Reason}
+	case err != nil:
+		st.Problems = append(st.Problems, facts.Problem{Message: fmt.Sprintf("%s collector: %v", name, err)})
 	}
-	if t.Arch == "" {
-		t.Arch = r.Arch
+	if err == nil && ctx.Err() != nil {
+		// A collector that returned early on cancellation has incomplete
+		// facts: they must not be judged as complete.
+		st.Problems = append(st.Problems, facts.Problem{Message: fmt.Sprintf("%s collector: %v", name, ctx.Err())})
 	}
-	if t.Libc.Flavour == "" || t.Libc.Flavour == facts.LibcUnknown {
-		t.Libc = facts.Libc{Flavour: r.Libc.Flavour, Version: r.Libc.Version}
-	}
-}
-
-type recorder struct {
-	mu  sync.Mutex
-	doc *facts.Document
-}
-
-func (r *recorder) set(f func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f()
-}
-
-func (r *recorder) done(name string, start time.Time, problems []facts.Problem) {
-	st := facts.CollectorStatus{Status: facts.StatusOK, Problems: problems, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
-	if len(problems) > 0 {
+	if len(st.Problems) > 0 {
 		st.Status = facts.StatusError
 	}
-	r.set(func() { r.doc.Collectors[name] = st })
+	if st.Status != facts.StatusSkipped {
+		st.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	}
+	r.status(name, st)
 }
 
-func (r *recorder) skip(name, reason string) {
-	r.set(func() { r.doc.Collectors[name] = facts.CollectorStatus{Status: facts.StatusSkipped, Reason: reason} })
+func (r *Run) status(name string, st facts.CollectorStatus) {
+	r.Set(func(doc *facts.Document) { doc.Collectors[name] = st })
+}
+
+func selection(names []string) ([]Collector, error) {
+	if names == nil {
+		return registry, nil
+	}
+	var out []Collector
+	for _, n := range names {
+		i := slices.IndexFunc(registry, func(c Collector) bool { return c.Info().Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown collector %q (known: %s)", n, strings.Join(Names(), ", "))
+		}
+		out = append(out, registry[i])
+	}
+	// A collector runs only after those it needs; selecting it selects
+	// them too.
+	for changed := true; changed; {
+		changed = false
+		for _, c := range out {
+			for _, need := range c.Info().Needs {
+				if !isSelected(out, need) {
+					out = append(out, registry[slices.IndexFunc(registry, func(c Collector) bool { return c.Info().Name == need })])
+					changed = true
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func isSelected(cs []Collector, name string) bool {
+	return slices.ContainsFunc(cs, func(c Collector) bool { return c.Info().Name == name })
+}
+
+func projectDir(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("working directory: %w", err)
+		}
+		dir = wd
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("directory %s: %w", abs, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("directory %s: not a directory", abs)
+	}
+	return abs, nil
+}
+
+func checkRootfs(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("rootfs %s: %w", dir, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("rootfs %s: not a directory", dir)
+	}
+	return nil
 }

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect"
 	"github.com/gopolicy/gopolicy/pkg/facts"
@@ -73,13 +73,11 @@ func TestRealProjectValidates(t *testing.T) {
 }
 
 func TestCorpusValidates(t *testing.T) {
+	root := corpus.Dir(t)
 	s := schema(t)
 	env := gotest.Env(t)
 	for _, repo := range []string{"moby", "cli", "etcd", "terraform", "tools/gopls"} {
-		dir := filepath.Join("..", "..", "..", "shared", "corpus", "repos", repo)
-		if _, err := os.Stat(dir); err != nil {
-			t.Skip("corpus not available")
-		}
+		dir := filepath.Join(root, repo)
 		doc, err := collect.Collect(context.Background(), collect.Options{Dir: dir, Env: env, SkipGoCommand: true})
 		if err != nil {
 			t.Fatal(err)

@@ -3,18 +3,19 @@ package eval_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect"
 	"github.com/gopolicy/gopolicy/pkg/eval"
 )
 
 func benchFacts(b *testing.B) []byte {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "repos", "moby")
-	if _, err := os.Stat(dir); err != nil {
+	root, ok := corpus.Optional(b)
+	dir := filepath.Join(root, "moby")
+	if !ok {
 		dir = b.TempDir()
 		gotest.WriteTree(b, dir, gotest.App)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 	"io"
 	"os"
 
@@ -25,37 +26,37 @@ type BuildOptions struct {
 // BuildBundle packs a policy directory into an OPA bundle (.tar.gz) with a
 // revision, signed when a key is given. It does not compile the policies:
 // callers check them with New first, against the bundles they run beside.
-func BuildBundle(dir string, w io.Writer, opts BuildOptions) (BundleInfo, error) {
+func BuildBundle(dir string, w io.Writer, opts BuildOptions) (decision.BundleInfo, error) {
 	b, err := bundle.NewCustomReader(bundle.NewFSLoaderWithRoot(os.DirFS(dir), ".")).
 		WithRegoVersion(ast.RegoV1).
 		WithSkipBundleVerification(true).
 		Read()
 	if err != nil {
-		return BundleInfo{}, &BundleError{dir, err}
+		return decision.BundleInfo{}, &BundleError{dir, err}
 	}
 	if opts.Revision != "" {
 		b.Manifest.Revision = opts.Revision
 	}
 	if b.Manifest.Revision == "" {
-		return BundleInfo{}, &BundleError{dir, errors.New("no revision: pass --revision or set revision in .manifest")}
+		return decision.BundleInfo{}, &BundleError{dir, errors.New("no revision: pass --revision or set revision in .manifest")}
 	}
 	if len(b.Modules) == 0 {
-		return BundleInfo{}, &BundleError{dir, errors.New("no .rego files")}
+		return decision.BundleInfo{}, &BundleError{dir, errors.New("no .rego files")}
 	}
-	info := BundleInfo{Revision: b.Manifest.Revision, Source: dir}
+	info := decision.BundleInfo{Revision: b.Manifest.Revision, Source: dir}
 	if opts.SigningKey != nil {
 		alg, err := privateKey(opts.SigningKey)
 		if err != nil {
-			return BundleInfo{}, fmt.Errorf("signing key: %w", err)
+			return decision.BundleInfo{}, fmt.Errorf("signing key: %w", err)
 		}
 		sc := bundle.NewSigningConfig(string(opts.SigningKey), alg, "")
 		if err := b.GenerateSignature(sc, signatureKeyID, false); err != nil {
-			return BundleInfo{}, fmt.Errorf("sign bundle: %w", err)
+			return decision.BundleInfo{}, fmt.Errorf("sign bundle: %w", err)
 		}
 	}
 	var buf bytes.Buffer
 	if err := bundle.NewWriter(&buf).Write(b); err != nil {
-		return BundleInfo{}, fmt.Errorf("write bundle: %w", err)
+		return decision.BundleInfo{}, fmt.Errorf("write bundle: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	info.Digest = "sha256:" + hex.EncodeToString(sum[:])
@@ -63,7 +64,7 @@ func BuildBundle(dir string, w io.Writer, opts BuildOptions) (BundleInfo, error)
 		info.Roots = *b.Manifest.Roots
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
-		return BundleInfo{}, fmt.Errorf("write bundle: %w", err)
+		return decision.BundleInfo{}, fmt.Errorf("write bundle: %w", err)
 	}
 	return info, nil
 }

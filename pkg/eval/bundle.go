@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 	"io"
 	"io/fs"
 	"os"
@@ -33,21 +34,8 @@ type Source struct {
 	Key *PublicKey
 }
 
-// BundleInfo identifies a loaded bundle in every decision, so a decision
-// can be reproduced from the facts and the exact policies.
-type BundleInfo struct {
-	Name     string   `json:"name"`
-	Revision string   `json:"revision"`
-	Digest   string   `json:"digest"`
-	Roots    []string `json:"roots,omitempty"`
-	Source   string   `json:"source"`
-	// SignedBy is the fingerprint of the key whose signature was verified
-	// before the bundle was used; empty when no key was required.
-	SignedBy string `json:"signed_by,omitempty"`
-}
-
 type loadedBundle struct {
-	info   BundleInfo
+	info   decision.BundleInfo
 	bundle *bundle.Bundle
 }
 
@@ -135,7 +123,7 @@ func loadBundle(src Source) (*loadedBundle, error) {
 	if name == "" {
 		name = src.Path
 	}
-	lb := &loadedBundle{bundle: &b, info: BundleInfo{Name: name, Revision: b.Manifest.Revision, Digest: digest, Source: where}}
+	lb := &loadedBundle{bundle: &b, info: decision.BundleInfo{Name: name, Revision: b.Manifest.Revision, Digest: digest, Source: where}}
 	if src.Key != nil {
 		lb.info.SignedBy = src.Key.Fingerprint
 	}

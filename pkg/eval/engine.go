@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 	"maps"
 	"regexp"
 	"slices"
@@ -28,38 +29,11 @@ const ViolationRule = "violation"
 var builtinProfiles = []string{"dev", "ci", "prod"}
 
 // Enforcement values a profile can give a policy.
-var enforcements = map[string]bool{LevelDeny: true, LevelWarn: true, LevelOff: true}
+var enforcements = map[string]bool{decision.LevelDeny: true, decision.LevelWarn: true, decision.LevelOff: true}
 
 var severities = map[string]int{"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
 
 var semverRE = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
-
-// Policy is one policy's metadata, read from its METADATA annotation.
-type Policy struct {
-	ID          string            `json:"id"`
-	Title       string            `json:"title"`
-	Version     string            `json:"version"`
-	Severity    string            `json:"severity"`
-	Description string            `json:"description"`
-	Remediation string            `json:"remediation"`
-	Profiles    map[string]string `json:"profiles"`
-	// Requires names the facts sections (collectors) the policy reads.
-	Requires []string `json:"requires"`
-	// Replaces lists policies of other bundles this one stands in for.
-	Replaces []string `json:"replaces,omitempty"`
-	Package  string   `json:"package"`
-	File     string   `json:"file"`
-	Line     int      `json:"line"`
-	Bundle   string   `json:"bundle"`
-}
-
-// Enforcement is the level the policy's violations get in profile.
-func (p Policy) Enforcement(profile string) string {
-	if e, ok := p.Profiles[profile]; ok {
-		return e
-	}
-	return LevelDeny
-}
 
 // Options configures an engine.
 type Options struct {
@@ -71,9 +45,9 @@ type Options struct {
 
 // Engine holds compiled policies; Evaluate is safe for concurrent use.
 type Engine struct {
-	policies  []Policy
+	policies  []decision.Policy
 	takenOver []takeover
-	bundles   []BundleInfo
+	bundles   []decision.BundleInfo
 	profiles  []string
 	aggregate rego.PreparedEvalQuery
 	single    []rego.PreparedEvalQuery
@@ -180,17 +154,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 }
 
 // Policies lists the loaded policies in id order.
-func (e *Engine) Policies() []Policy { return slices.Clone(e.policies) }
+func (e *Engine) Policies() []decision.Policy { return slices.Clone(e.policies) }
 
 // Bundles lists the loaded bundles.
-func (e *Engine) Bundles() []BundleInfo { return slices.Clone(e.bundles) }
+func (e *Engine) Bundles() []decision.BundleInfo { return slices.Clone(e.bundles) }
 
 // Profiles lists the profiles any policy names, plus dev, ci and prod.
 func (e *Engine) Profiles() []string { return slices.Clone(e.profiles) }
 
 // BundleSummary is the one-line identity of all bundles: the revision of
 // each and a digest over all of them.
-func (e *Engine) BundleSummary() BundleInfo {
+func (e *Engine) BundleSummary() decision.BundleInfo {
 	if len(e.bundles) == 1 {
 		return e.bundles[0]
 	}
@@ -201,7 +175,7 @@ func (e *Engine) BundleSummary() BundleInfo {
 		revs = append(revs, b.Name+" "+b.Revision)
 		names = append(names, b.Name)
 	}
-	return BundleInfo{Name: strings.Join(names, "+"), Revision: strings.Join(revs, ", "), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Source: "combined"}
+	return decision.BundleInfo{Name: strings.Join(names, "+"), Revision: strings.Join(revs, ", "), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Source: "combined"}
 }
 
 func checkRoots(loaded []*loadedBundle) error {
@@ -244,8 +218,8 @@ func mergeData(dst, src map[string]any, at string, override ...bool) error {
 	return nil
 }
 
-func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, error) {
-	var policies []Policy
+func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]decision.Policy, error) {
+	var policies []decision.Policy
 	var problems []string
 	seen := map[string]string{}
 	for _, ref := range c.GetAnnotationSet().Flatten() {
@@ -261,7 +235,7 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, er
 		if a.Location != nil {
 			loc = fmt.Sprintf("%s:%d: ", a.Location.File, a.Location.Row)
 		}
-		p := Policy{ID: id, Title: a.Title, Description: a.Description, Package: ref.Path.String(), Profiles: map[string]string{}}
+		p := decision.Policy{ID: id, Title: a.Title, Description: a.Description, Package: ref.Path.String(), Profiles: map[string]string{}}
 		if a.Location != nil {
 			p.File, p.Line = a.Location.File, a.Location.Row
 		}
@@ -329,7 +303,7 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]Policy, er
 	return policies, nil
 }
 
-func profilesOf(policies []Policy) []string {
+func profilesOf(policies []decision.Policy) []string {
 	set := map[string]bool{}
 	for _, p := range builtinProfiles {
 		set[p] = true

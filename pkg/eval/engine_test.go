@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/pkg/decision"
+	"github.com/gopolicy/gopolicy/pkg/facts"
+
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/eval"
 	"github.com/gopolicy/gopolicy/policies"
@@ -48,7 +51,7 @@ func writeBundle(t *testing.T, archive string) string {
 func doc(t *testing.T, overrides map[string]any) []byte {
 	t.Helper()
 	d := map[string]any{
-		"schema": eval.FactsSchema,
+		"schema": facts.SchemaVersion,
 		"collectors": map[string]any{
 			"gomod": map[string]any{"status": "ok"},
 		},
@@ -82,19 +85,19 @@ func TestUserBundleAddsPoliciesAndProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var org *eval.Finding
+	var org *decision.Finding
 	for i, f := range d.Findings {
 		if f.Policy == "ORG-001" {
 			org = &d.Findings[i]
 		}
 	}
-	if org == nil || org.Level != eval.LevelDeny || org.Evidence[0].Value != "other.org/app" || d.Allow {
+	if org == nil || org.Level != decision.LevelDeny || org.Evidence[0].Value != "other.org/app" || d.Allow {
 		t.Fatalf("ORG-001 finding %+v allow=%v", org, d.Allow)
 	}
 	// In dev the policy is off, and says so.
 	d, _ = e.Evaluate(context.Background(), doc(t, nil), "dev")
 	for _, f := range d.Findings {
-		if f.Policy == "ORG-001" && f.Level != eval.LevelOff {
+		if f.Policy == "ORG-001" && f.Level != decision.LevelOff {
 			t.Fatalf("dev: %+v", f)
 		}
 	}
@@ -194,19 +197,19 @@ violation contains {"msg": "n"} if to_number(input.gomod.module.path) > 1
 		for _, f := range d.Findings {
 			levels[f.Policy] = f.Level
 		}
-		if levels["ORG-002"] != eval.LevelError || levels["ORG-001"] != eval.LevelDeny || d.Allow {
+		if levels["ORG-002"] != decision.LevelError || levels["ORG-001"] != decision.LevelDeny || d.Allow {
 			t.Fatalf("levels %v", levels)
 		}
 	})
 	t.Run("facts a collector failed to produce", func(t *testing.T) {
 		d, _ := e.Evaluate(ctx, doc(t, map[string]any{"gomod": nil, "collectors": map[string]any{"gomod": map[string]any{"status": "error", "problems": []any{map[string]any{"path": "go.mod", "line": 3, "message": "unknown directive"}}}}}), "prod")
-		if d.Findings[0].Policy != "ORG-001" || d.Findings[0].Level != eval.LevelError || !strings.Contains(d.Findings[0].Message, "go.mod:3: unknown directive") || len(d.InputErrors) != 1 {
+		if d.Findings[0].Policy != "ORG-001" || d.Findings[0].Level != decision.LevelError || !strings.Contains(d.Findings[0].Message, "go.mod:3: unknown directive") || len(d.InputErrors) != 1 {
 			t.Fatalf("%+v", d.Findings[0])
 		}
 	})
 	t.Run("facts missing from the document", func(t *testing.T) {
 		d, _ := e.Evaluate(ctx, doc(t, map[string]any{"gomod": nil, "collectors": map[string]any{}}), "prod")
-		if d.Findings[0].Level != eval.LevelError || d.Allow {
+		if d.Findings[0].Level != decision.LevelError || d.Allow {
 			t.Fatalf("%+v", d.Findings[0])
 		}
 	})
@@ -214,7 +217,7 @@ violation contains {"msg": "n"} if to_number(input.gomod.module.path) > 1
 		d, _ := e.Evaluate(ctx, doc(t, map[string]any{"gomod": nil, "collectors": map[string]any{"gomod": map[string]any{"status": "skipped", "reason": "no go.mod"}}}), "prod")
 		var skipped bool
 		for _, f := range d.Findings {
-			skipped = skipped || (f.Policy == "ORG-001" && f.Level == eval.LevelSkip)
+			skipped = skipped || (f.Policy == "ORG-001" && f.Level == decision.LevelSkip)
 		}
 		if !skipped {
 			t.Fatalf("%+v", d.Findings)
@@ -276,7 +279,7 @@ func TestConfigOverridesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range d.Findings {
-		if f.Policy == "GP-MOD-007" && f.Level == eval.LevelDeny && strings.Contains(f.Message, "use flag") {
+		if f.Policy == "GP-MOD-007" && f.Level == decision.LevelDeny && strings.Contains(f.Message, "use flag") {
 			return
 		}
 	}

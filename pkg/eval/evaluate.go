@@ -10,12 +10,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/pkg/decision"
+	"github.com/gopolicy/gopolicy/pkg/facts"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
-
-// FactsSchema is the facts document version this engine understands.
-const FactsSchema = "gopolicy.dev/facts/v1"
 
 // InputFormatError is a facts document the engine cannot read.
 type InputFormatError struct{ Err error }
@@ -34,54 +34,68 @@ func (e *UnknownProfileError) Error() string {
 }
 
 // Evaluate judges a facts document (its JSON encoding) under a profile.
-func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string) (*Decision, error) {
-	if !slices.Contains(e.profiles, profile) {
-		return nil, &UnknownProfileError{profile, e.profiles}
-	}
+// It checks only what it must to judge safely (a JSON object of the
+// facts schema's version); front doors that take documents from outside
+// validate them against the whole schema first (package facts/check).
+func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string) (*decision.Decision, error) {
 	dec := json.NewDecoder(bytes.NewReader(factsJSON))
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {
 		return nil, &InputFormatError{describeJSONError(factsJSON, err)}
 	}
-	if s, _ := doc["schema"].(string); s != FactsSchema {
-		return nil, &InputFormatError{fmt.Errorf("schema %q is not %q", doc["schema"], FactsSchema)}
+	return e.EvaluateDocument(ctx, doc, profile)
+}
+
+// EvaluateDocument judges a facts document decoded with json.Number
+// numbers. The document is read, never changed, so one document may be
+// judged concurrently under several profiles.
+func (e *Engine) EvaluateDocument(ctx context.Context, doc map[string]any, profile string) (*decision.Decision, error) {
+	if !slices.Contains(e.profiles, profile) {
+		return nil, &UnknownProfileError{profile, e.profiles}
 	}
-	input, err := ast.InterfaceToValue(doc)
-	if err != nil {
-		return nil, &InputFormatError{err}
+	if s, _ := doc["schema"].(string); s != facts.SchemaVersion {
+		return nil, &InputFormatError{fmt.Errorf("schema %s is not %q", describeValue(doc["schema"]), facts.SchemaVersion)}
 	}
+	// The input is converted to Rego values only where a policy reads it,
+	// so a large section no policy iterates (every go.sum line) costs
+	// nothing to judge.
+	var input ast.Value = ast.LazyObject(doc)
 	collectors, _ := doc["collectors"].(map[string]any)
 
-	d := &Decision{Profile: profile, Bundle: e.BundleSummary(), Bundles: e.Bundles(), Findings: []Finding{}, InputErrors: inputErrors(collectors), Overrides: e.Overrides(), Waivers: []WaiverStatus{}}
+	d := &decision.Decision{Profile: profile, Bundle: e.BundleSummary(), Bundles: e.Bundles(), Findings: []decision.Finding{}, InputErrors: inputErrors(collectors), Overrides: e.Overrides(), Waivers: []decision.WaiverStatus{}}
 	d.Dir, _ = doc["dir"].(string)
+	if mod, ok := doc["gomod"].(map[string]any); ok {
+		d.GoMod, _ = mod["file"].(string)
+	}
 
 	for _, t := range e.takenOver {
-		f := Finding{Policy: t.policy.ID, Title: t.policy.Title, Version: t.policy.Version, Severity: t.policy.Severity, Remediation: t.policy.Remediation, Bundle: t.policy.Bundle, Evidence: []Evidence{}, Level: LevelOff}
+		f := decision.Finding{Policy: t.policy.ID, Title: t.policy.Title, Version: t.policy.Version, Severity: t.policy.Severity, Remediation: t.policy.Remediation, Bundle: t.policy.Bundle, Evidence: []decision.Evidence{}, Level: decision.LevelOff}
 		f.Message = t.override.Describe()
-		d.add(f)
+		d.Findings = append(d.Findings, f)
 	}
 	results, evalErr := e.evalAll(ctx, input)
 	for i, p := range e.policies {
-		base := Finding{Policy: p.ID, Title: p.Title, Version: p.Version, Severity: p.Severity, Remediation: p.Remediation, Bundle: p.Bundle, Evidence: []Evidence{}}
+		base := decision.Finding{Policy: p.ID, Title: p.Title, Version: p.Version, Severity: p.Severity, Remediation: p.Remediation, Bundle: p.Bundle, Evidence: []decision.Evidence{}}
 		level := p.Enforcement(profile)
-		if level == LevelOff {
+		if level == decision.LevelOff {
 			f := base
-			f.Level, f.Message = LevelOff, "switched off in profile "+profile
-			d.add(f)
+			f.Level, f.Message = decision.LevelOff, "switched off in profile "+profile
+			d.Findings = append(d.Findings, f)
 			continue
 		}
 		if f, gated := gate(base, p, doc, collectors); gated {
-			d.add(f)
+			d.Findings = append(d.Findings, f)
 			continue
 		}
 		var violations []any
 		if evalErr != nil {
+			var err error
 			violations, err = e.evalOne(ctx, i, input)
 			if err != nil {
 				f := base
-				f.Level, f.Message = LevelError, "evaluation failed: "+err.Error()
-				d.add(f)
+				f.Level, f.Message = decision.LevelError, "evaluation failed: "+err.Error()
+				d.Findings = append(d.Findings, f)
 				continue
 			}
 		} else {
@@ -89,28 +103,22 @@ func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string)
 		}
 		if len(violations) == 0 {
 			f := base
-			f.Level, f.Message = LevelPass, p.Title
-			d.add(f)
+			f.Level, f.Message = decision.LevelPass, p.Title
+			d.Findings = append(d.Findings, f)
 			continue
 		}
 		for _, v := range violations {
 			f := base
 			if err := decodeViolation(v, &f); err != nil {
-				f.Level, f.Message = LevelError, fmt.Sprintf("policy returned a malformed violation: %v", err)
+				f.Level, f.Message = decision.LevelError, fmt.Sprintf("policy returned a malformed violation: %v", err)
 			} else {
 				f.Level = level
 			}
-			d.add(f)
+			d.Findings = append(d.Findings, f)
 		}
 	}
 	d.Recount()
 	return d, nil
-}
-
-func (d *Decision) add(f Finding) { d.Findings = append(d.Findings, f) }
-
-func levelRank(level string) int {
-	return slices.Index([]string{LevelError, LevelDeny, LevelWarn, LevelWaived, LevelPass, LevelSkip, LevelOff}, level)
 }
 
 func (e *Engine) evalAll(ctx context.Context, input ast.Value) (map[string]any, error) {
@@ -138,7 +146,7 @@ func (e *Engine) evalOne(ctx context.Context, i int, input ast.Value) ([]any, er
 
 // gate fails closed: a policy whose required facts are missing is an
 // error, unless the collector said the facts do not apply (skipped).
-func gate(base Finding, p Policy, doc map[string]any, collectors map[string]any) (Finding, bool) {
+func gate(base decision.Finding, p decision.Policy, doc map[string]any, collectors map[string]any) (decision.Finding, bool) {
 	for _, section := range p.Requires {
 		st, _ := collectors[section].(map[string]any)
 		status, _ := st["status"].(string)
@@ -147,21 +155,21 @@ func gate(base Finding, p Policy, doc map[string]any, collectors map[string]any)
 		case status == "skipped":
 			f := base
 			reason, _ := st["reason"].(string)
-			f.Level, f.Message = LevelSkip, fmt.Sprintf("not applicable: %s facts were not collected (%s)", section, reason)
+			f.Level, f.Message = decision.LevelSkip, fmt.Sprintf("not applicable: %s facts were not collected (%s)", section, reason)
 			return f, true
 		case !present || doc[section] == nil:
 			f := base
-			f.Level = LevelError
+			f.Level = decision.LevelError
 			if status == "" {
 				f.Message = fmt.Sprintf("required facts %q are missing from the document", section)
 			} else {
 				f.Message = fmt.Sprintf("required facts %q could not be collected: %s", section, problemText(st))
 			}
-			f.Evidence = []Evidence{{Fact: "/collectors/" + section, Value: st}}
+			f.Evidence = []decision.Evidence{{Fact: "/collectors/" + section, Value: st}}
 			return f, true
 		}
 	}
-	return Finding{}, false
+	return decision.Finding{}, false
 }
 
 func problemText(st map[string]any) string {
@@ -189,8 +197,8 @@ func formatProblem(m map[string]any) string {
 	return path + ": " + msg
 }
 
-func inputErrors(collectors map[string]any) []InputError {
-	out := []InputError{}
+func inputErrors(collectors map[string]any) []decision.InputError {
+	out := []decision.InputError{}
 	names := make([]string, 0, len(collectors))
 	for n := range collectors {
 		names = append(names, n)
@@ -201,7 +209,7 @@ func inputErrors(collectors map[string]any) []InputError {
 		probs, _ := st["problems"].([]any)
 		for _, p := range probs {
 			m, _ := p.(map[string]any)
-			ie := InputError{Collector: name}
+			ie := decision.InputError{Collector: name}
 			ie.Message, _ = m["message"].(string)
 			ie.Path, _ = m["path"].(string)
 			if n, ok := m["line"].(json.Number); ok {
@@ -214,7 +222,7 @@ func inputErrors(collectors map[string]any) []InputError {
 	return out
 }
 
-func decodeViolation(v any, f *Finding) error {
+func decodeViolation(v any, f *decision.Finding) error {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return fmt.Errorf("want an object, got %T", v)
@@ -231,9 +239,15 @@ func decodeViolation(v any, f *Finding) error {
 		if !ok {
 			return fmt.Errorf("evidence must be objects")
 		}
-		e := Evidence{Value: normalise(em["value"])}
+		e := decision.Evidence{Value: normalise(em["value"])}
 		e.Fact, _ = em["fact"].(string)
 		e.Source, _ = em["source"].(string)
+		e.File, _ = em["file"].(string)
+		if n, ok := em["line"].(json.Number); ok {
+			if l, err := n.Int64(); err == nil && l > 0 {
+				e.Line = int(l)
+			}
+		}
 		if e.Fact == "" {
 			return fmt.Errorf("evidence without fact")
 		}
@@ -261,6 +275,18 @@ func normalise(v any) any {
 		}
 	}
 	return v
+}
+
+// describeValue names a JSON value for a message: a string quoted, the
+// absence of one said.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "missing"
+	case string:
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprintf("%v (a %T)", v, v)
 }
 
 // describeJSONError adds the line number to a JSON syntax error.

@@ -2,36 +2,23 @@ package eval
 
 import (
 	"fmt"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
 )
 
-// Override actions.
-const (
-	OverrideReplaced = "replaced"
-	OverrideDisabled = "disabled"
-)
-
 // takeover is a policy that no longer runs because another bundle
 // explicitly replaced or disabled it.
 type takeover struct {
-	policy   Policy
-	override Override
-}
-
-// Describe says who took the policy over, and how.
-func (o Override) Describe() string {
-	if o.Action == OverrideReplaced {
-		return fmt.Sprintf("replaced by %s from bundle %s", o.ReplacedBy, o.By)
-	}
-	return fmt.Sprintf("disabled by bundle %s: %s", o.By, o.Reason)
+	policy   decision.Policy
+	override decision.Override
 }
 
 // Overrides lists the policies that bundles took over.
-func (e *Engine) Overrides() []Override {
-	out := []Override{}
+func (e *Engine) Overrides() []decision.Override {
+	out := []decision.Override{}
 	for _, t := range e.takenOver {
 		out = append(out, t.override)
 	}
@@ -71,14 +58,14 @@ func manifestDisables(lb *loadedBundle) ([]disableEntry, error) {
 // and records who did it. Taking over a policy of one's own bundle, an
 // unknown policy, or one already taken over is an error: an override
 // must be deliberate and unambiguous.
-func applyOverrides(policies []Policy, bundles []*loadedBundle) ([]Policy, []takeover, error) {
-	byID := map[string]Policy{}
+func applyOverrides(policies []decision.Policy, bundles []*loadedBundle) ([]decision.Policy, []takeover, error) {
+	byID := map[string]decision.Policy{}
 	for _, p := range policies {
 		byID[p.ID] = p
 	}
 	taken := map[string]takeover{}
 	var problems []string
-	claim := func(target, by string, o Override) {
+	claim := func(target, by string, o decision.Override) {
 		victim, ok := byID[target]
 		switch {
 		case !ok:
@@ -97,7 +84,7 @@ func applyOverrides(policies []Policy, bundles []*loadedBundle) ([]Policy, []tak
 	}
 	for _, p := range policies {
 		for _, target := range p.Replaces {
-			claim(target, p.Bundle, Override{Action: OverrideReplaced, ReplacedBy: p.ID, Reason: p.Title})
+			claim(target, p.Bundle, decision.Override{Action: decision.OverrideReplaced, ReplacedBy: p.ID, Reason: p.Title})
 		}
 	}
 	for _, lb := range bundles {
@@ -106,12 +93,12 @@ func applyOverrides(policies []Policy, bundles []*loadedBundle) ([]Policy, []tak
 			return nil, nil, &BundleError{lb.info.Source, err}
 		}
 		for _, d := range entries {
-			claim(d.policy, lb.info.Name, Override{Action: OverrideDisabled, Reason: d.reason})
+			claim(d.policy, lb.info.Name, decision.Override{Action: decision.OverrideDisabled, Reason: d.reason})
 		}
 	}
 	for id, t := range taken {
 		// A policy that stands in for another must itself run.
-		if t.override.Action == OverrideReplaced {
+		if t.override.Action == decision.OverrideReplaced {
 			if _, gone := taken[t.override.ReplacedBy]; gone {
 				problems = append(problems, fmt.Sprintf("policy %s replaces %s but is itself taken over", t.override.ReplacedBy, id))
 			}
@@ -121,7 +108,7 @@ func applyOverrides(policies []Policy, bundles []*loadedBundle) ([]Policy, []tak
 		sort.Strings(problems)
 		return nil, nil, fmt.Errorf("policy overrides: %s", strings.Join(problems, "; "))
 	}
-	kept := slices.DeleteFunc(slices.Clone(policies), func(p Policy) bool { _, gone := taken[p.ID]; return gone })
+	kept := slices.DeleteFunc(slices.Clone(policies), func(p decision.Policy) bool { _, gone := taken[p.ID]; return gone })
 	var out []takeover
 	for _, id := range slices.Sorted(maps.Keys(taken)) {
 		out = append(out, taken[id])

@@ -15,7 +15,8 @@ var SchemaJSON []byte
 
 // GenerateSchema derives the JSON Schema from the Go types, so the schema
 // and the collectors cannot drift apart: fields without omitempty are
-// required, and objects admit no other properties.
+// required, lists and maps are never null, and objects admit no other
+// properties (see docs/facts.md, "Versions", for why).
 func GenerateSchema() map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
 	root := g.object(reflect.TypeOf(Document{}))
@@ -75,13 +76,10 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		if name == "" {
 			name = f.Name
 		}
-		s := g.typeSchema(f.Type)
-		if f.Type.Kind() == reflect.Slice || f.Type.Kind() == reflect.Map {
-			// Empty lists are written as [] by the collectors, but a nil
-			// slice encodes as null; accept both.
-			s = map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
-		}
-		props[name] = s
+		// Lists and maps are never null: Normalize writes empty ones as []
+		// and {}, and a null where policies iterate would read as "nothing
+		// wrong".
+		props[name] = g.typeSchema(f.Type)
 		if !strings.Contains(opts, "omitempty") {
 			required = append(required, name)
 		}

@@ -6,18 +6,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // BenchmarkFormats renders a decision with 2,000 findings (a large
 // module's worth of go.sum problems) in each CI format.
 func BenchmarkFormats(b *testing.B) {
 	dir := b.TempDir()
-	d := &eval.Decision{Profile: "prod", Dir: dir}
+	d := &decision.Decision{Profile: "prod", Dir: dir}
 	for i := range 2000 {
-		d.Findings = append(d.Findings, eval.Finding{Policy: fmt.Sprintf("GP-MOD-%03d", i%7), Title: "t", Version: "1.0.0", Severity: "high", Level: eval.LevelDeny,
+		d.Findings = append(d.Findings, decision.Finding{Policy: fmt.Sprintf("GP-MOD-%03d", i%7), Title: "t", Version: "1.0.0", Severity: "high", Level: decision.LevelDeny,
 			Message: "m", Subject: fmt.Sprintf("example.com/m%d", i), Remediation: "fix it",
-			Evidence: []eval.Evidence{{Fact: fmt.Sprintf("/gosum/missing/%d", i), Value: "v", Source: fmt.Sprintf("%s:%d", filepath.Join(dir, "go.mod"), i+1)}}})
+			Evidence: []decision.Evidence{{Fact: fmt.Sprintf("/gosum/missing/%d", i), Value: "v", Source: fmt.Sprintf("%s:%d", filepath.Join(dir, "go.mod"), i+1), File: filepath.Join(dir, "go.mod"), Line: i + 1}}})
 	}
 	d.Recount()
 	for _, name := range []string{"sarif", "junit", "github", "text"} {

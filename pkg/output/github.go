@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // GitHub writes GitHub Actions workflow commands: an annotation per
@@ -15,8 +15,13 @@ type GitHub struct {
 	BaseDir string
 }
 
+// FormatAll writes every decision's annotations.
+func (g GitHub) FormatAll(w io.Writer, ds []*decision.Decision) error {
+	return sequential(g.Format, w, ds)
+}
+
 // Format implements Formatter.
-func (g GitHub) Format(w io.Writer, d *eval.Decision) error {
+func (g GitHub) Format(w io.Writer, d *decision.Decision) error {
 	var b strings.Builder
 	for _, ie := range d.InputErrors {
 		props := []string{"title=" + escapeProperty("gopolicy input error")}
@@ -32,9 +37,9 @@ func (g GitHub) Format(w io.Writer, d *eval.Decision) error {
 	for _, f := range violations(d) {
 		command := "error"
 		switch f.Level {
-		case eval.LevelWarn:
+		case decision.LevelWarn:
 			command = "warning"
-		case eval.LevelWaived:
+		case decision.LevelWaived:
 			command = "notice"
 		}
 		title := fmt.Sprintf("%s %s (%s)", f.Policy, f.Title, f.Level)
@@ -48,7 +53,7 @@ func (g GitHub) Format(w io.Writer, d *eval.Decision) error {
 		fmt.Fprintf(&b, "::%s %s::%s\n", command, strings.Join(props, ","), escapeData(findingDetail(f)))
 	}
 	for _, st := range d.Waivers {
-		if st.Status != eval.WaiverApplied {
+		if st.Status != decision.WaiverApplied {
 			fmt.Fprintf(&b, "::warning title=%s::%s\n", escapeProperty("gopolicy waiver "+st.Status), escapeData(fmt.Sprintf("%s waiver for %s: %s", st.Source, st.Policy, st.Note)))
 		}
 	}

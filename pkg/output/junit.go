@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // JUnit writes a JUnit XML report, which every CI system renders: one
@@ -56,8 +56,40 @@ type junitProblem struct {
 }
 
 // Format implements Formatter.
-func (JUnit) Format(w io.Writer, d *eval.Decision) error {
+func (j JUnit) Format(w io.Writer, d *decision.Decision) error {
+	return j.FormatAll(w, []*decision.Decision{d})
+}
+
+// FormatAll writes one JUnit document with a test suite per decision.
+func (JUnit) FormatAll(w io.Writer, ds []*decision.Decision) error {
+	doc := junitSuites{Name: "gopolicy"}
+	for _, d := range ds {
+		suite := junitSuiteOf(d, len(ds) > 1)
+		doc.Tests += suite.Tests
+		doc.Failures += suite.Failures
+		doc.Errors += suite.Errors
+		doc.Skipped += suite.Skipped
+		doc.Suites = append(doc.Suites, suite)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("encode junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitSuiteOf turns one decision into a suite; with several decisions in
+// a document, each suite names what it judged.
+func junitSuiteOf(d *decision.Decision, named bool) junitSuite {
 	suite := junitSuite{Name: "gopolicy " + d.Profile}
+	if named && d.Dir != "" {
+		suite.Name += " " + d.Dir
+	}
 	suite.Properties = append(suite.Properties, junitProperty{"profile", d.Profile})
 	for _, b := range d.Bundles {
 		suite.Properties = append(suite.Properties, junitProperty{"bundle " + b.Name, b.Revision + " " + b.Digest})
@@ -78,15 +110,15 @@ func (JUnit) Format(w io.Writer, d *eval.Decision) error {
 		}
 		detail := findingDetail(f)
 		switch f.Level {
-		case eval.LevelDeny:
+		case decision.LevelDeny:
 			c.Failure = appendProblem(c.Failure, f.Message, f.Level, detail)
-		case eval.LevelError:
+		case decision.LevelError:
 			c.Error = appendProblem(c.Error, f.Message, f.Level, detail)
-		case eval.LevelWarn:
+		case decision.LevelWarn:
 			c.SystemOut += "warning: " + detail + "\n"
-		case eval.LevelWaived:
+		case decision.LevelWaived:
 			c.Skipped = appendProblem(c.Skipped, "waived: "+f.Waiver.Reason, f.Level, detail)
-		case eval.LevelSkip, eval.LevelOff:
+		case decision.LevelSkip, decision.LevelOff:
 			c.Skipped = appendProblem(c.Skipped, f.Message, f.Level, "")
 		}
 	}
@@ -113,17 +145,7 @@ func (JUnit) Format(w io.Writer, d *eval.Decision) error {
 			suite.Skipped++
 		}
 	}
-	doc := junitSuites{Name: "gopolicy", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("encode junit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return suite
 }
 
 func appendProblem(p *junitProblem, msg, typ, detail string) *junitProblem {
@@ -136,7 +158,7 @@ func appendProblem(p *junitProblem, msg, typ, detail string) *junitProblem {
 }
 
 // findingDetail is a finding's message, evidence and fix as plain text.
-func findingDetail(f eval.Finding) string {
+func findingDetail(f decision.Finding) string {
 	var b strings.Builder
 	b.WriteString(f.Message)
 	for _, e := range f.Evidence {
@@ -148,14 +170,14 @@ func findingDetail(f eval.Finding) string {
 	if f.Waiver != nil {
 		fmt.Fprintf(&b, "\n%s", waiverLine(f.Waiver))
 	}
-	if f.Level != eval.LevelError && strings.TrimSpace(f.Remediation) != "" {
+	if f.Level != decision.LevelError && strings.TrimSpace(f.Remediation) != "" {
 		fmt.Fprintf(&b, "\nfix: %s", strings.TrimSpace(f.Remediation))
 	}
 	return b.String()
 }
 
 // waiverLine describes a waiver attached to a finding.
-func waiverLine(w *eval.WaiverStatus) string {
+func waiverLine(w *decision.WaiverStatus) string {
 	s := fmt.Sprintf("waiver %s (%s): %s; owner %s; expires %s", w.Status, w.Source, w.Reason, w.Owner, w.Expires)
 	if w.Ticket != "" {
 		s += "; ticket " + w.Ticket

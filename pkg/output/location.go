@@ -1,13 +1,10 @@
 package output
 
 import (
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // location is a place in a file a finding's evidence came from.
@@ -19,16 +16,11 @@ type location struct {
 	Relative bool
 }
 
-// fileLineRE finds "file:line" at the end of an evidence source, which is
-// how collectors record where a value was read ("…/go.mod:12", or
-// "GOENV file /home/u/.config/go/env:3").
-var fileLineRE = regexp.MustCompile(`(?:^|\s)(\S+):(\d+)$`)
-
 // locations lists the distinct file locations of a finding's evidence,
-// in evidence order. Sources that name no file (an environment layer) give
-// none; when nothing names a file, the module's go.mod stands in, because
-// code-scanning tools need somewhere to show the finding.
-func locations(f eval.Finding, d *eval.Decision, base string) []location {
+// in evidence order, from the structured file and line the engine
+// recorded. When nothing names a file, the module's go.mod stands in,
+// because code-scanning tools need somewhere to show the finding.
+func locations(f decision.Finding, d *decision.Decision, base string) []location {
 	var out []location
 	seen := map[location]bool{}
 	add := func(path string, line int) {
@@ -39,22 +31,12 @@ func locations(f eval.Finding, d *eval.Decision, base string) []location {
 		}
 	}
 	for _, e := range f.Evidence {
-		src := strings.TrimSpace(e.Source)
-		if m := fileLineRE.FindStringSubmatch(src); m != nil {
-			line, _ := strconv.Atoi(m[2])
-			add(m[1], line)
-			continue
-		}
-		// A bare path: a binary, or a file named without a line.
-		if src != "" && !strings.ContainsAny(src, " \t") && strings.ContainsAny(src, "/.") {
-			add(src, 0)
+		if e.File != "" {
+			add(e.File, e.Line)
 		}
 	}
-	if len(out) == 0 && d.Dir != "" {
-		gomod := filepath.Join(d.Dir, "go.mod")
-		if _, err := os.Stat(gomod); err == nil {
-			add(gomod, 0)
-		}
+	if len(out) == 0 && d.GoMod != "" {
+		add(d.GoMod, 0)
 	}
 	return out
 }
@@ -77,11 +59,11 @@ func relocate(path string, line int, dir, base string) location {
 // violations are the findings a CI report lists: the ones someone has to
 // act on or has accepted (waived). Passed, skipped and off policies are
 // counted elsewhere.
-func violations(d *eval.Decision) []eval.Finding {
-	var out []eval.Finding
+func violations(d *decision.Decision) []decision.Finding {
+	var out []decision.Finding
 	for _, f := range d.Findings {
 		switch f.Level {
-		case eval.LevelDeny, eval.LevelWarn, eval.LevelError, eval.LevelWaived:
+		case decision.LevelDeny, decision.LevelWarn, decision.LevelError, decision.LevelWaived:
 			out = append(out, f)
 		}
 	}

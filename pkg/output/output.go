@@ -8,12 +8,26 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
-// Formatter writes one decision.
+// Formatter writes decisions. Format writes one; FormatAll writes a whole
+// run's decisions as one report (one SARIF log with a run per decision,
+// one JUnit document with a suite per decision, a JSON array).
 type Formatter interface {
-	Format(w io.Writer, d *eval.Decision) error
+	Format(w io.Writer, d *decision.Decision) error
+	FormatAll(w io.Writer, ds []*decision.Decision) error
+}
+
+// sequential gives formats whose reports simply follow one another (text,
+// workflow annotations) their FormatAll.
+func sequential(f func(io.Writer, *decision.Decision) error, w io.Writer, ds []*decision.Decision) error {
+	for _, d := range ds {
+		if err := f(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Options tune the formats.

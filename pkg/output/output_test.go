@@ -10,40 +10,42 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/pkg/decision"
+
 	"github.com/gopolicy/gopolicy/internal/sariftest"
-	"github.com/gopolicy/gopolicy/pkg/eval"
 )
 
 // sampleDecision has one finding of every level, with evidence read from
 // files under dir, from the environment and from a binary.
-func sampleDecision(dir string) *eval.Decision {
+func sampleDecision(dir string) *decision.Decision {
 	gomod := filepath.Join(dir, "go.mod")
-	waiver := &eval.WaiverStatus{Policy: "GP-MOD-003", Reason: "fork pending upstream", Owner: "platform@example.com", Expires: "2026-12-31", Ticket: "PLAT-12", Source: "waivers.yaml:3", Status: eval.WaiverApplied, Findings: 1}
-	d := &eval.Decision{
+	waiver := &decision.WaiverStatus{Policy: "GP-MOD-003", Reason: "fork pending upstream", Owner: "platform@example.com", Expires: "2026-12-31", Ticket: "PLAT-12", Source: "waivers.yaml:3", Status: decision.WaiverApplied, Findings: 1}
+	d := &decision.Decision{
 		Profile: "prod",
 		Dir:     dir,
-		Bundles: []eval.BundleInfo{{Name: "gopolicy", Revision: "0.3.0", Digest: "sha256:abc"}},
-		Findings: []eval.Finding{
-			{Policy: "GP-MOD-001", Title: "go.sum lacks hashes", Version: "1.0.0", Severity: "high", Level: eval.LevelDeny, Message: "go.sum has no hash for golang.org/x/mod", Subject: "golang.org/x/mod@v0.42.0",
-				Evidence: []eval.Evidence{{Fact: "/gosum/missing/0", Value: "golang.org/x/mod v0.42.0", Source: gomod + ":8"}}, Remediation: "Run go mod tidy."},
-			{Policy: "GP-ENV-002", Title: "Checksums off, direct fetch", Version: "1.0.0", Severity: "critical", Level: eval.LevelDeny, Message: "GOSUMDB=off with GOPROXY=direct",
-				Evidence: []eval.Evidence{{Fact: "/goenv/vars/GOSUMDB/value", Value: "off", Source: "process environment"}}, Remediation: "Unset GOSUMDB."},
-			{Policy: "GP-BIN-004", Title: "Version stamp missing", Version: "1.1.0", Severity: "medium", Level: eval.LevelWarn, Message: "main.version is not set", Subject: "main.version",
-				Evidence: []eval.Evidence{{Fact: "/binaries/0/stamps/0", Value: "main.version", Source: filepath.Join(dir, "dist", "app")}}, Remediation: "Fix the -X name."},
-			{Policy: "GP-MOD-003", Title: "Local replace", Version: "1.0.0", Severity: "medium", Level: eval.LevelWaived, Message: "cobra is replaced by ../fork", Subject: "github.com/spf13/cobra",
-				Evidence: []eval.Evidence{{Fact: "/gomod/replace/0", Value: "../fork", Source: gomod + ":13"}}, Remediation: "Publish the fork.", Waiver: waiver},
-			{Policy: "GP-PLAT-001", Title: "Target facts", Version: "1.0.0", Severity: "high", Level: eval.LevelError, Message: "required facts \"target\" are missing", Remediation: "Collect target facts."},
-			{Policy: "GP-ENV-001", Title: "Proxy", Version: "1.0.0", Severity: "high", Level: eval.LevelPass, Message: "Proxy", Remediation: "Use a proxy."},
-			{Policy: "GP-BIN-001", Title: "Binary OS", Version: "1.0.0", Severity: "high", Level: eval.LevelSkip, Message: "not applicable", Remediation: "Build for the target."},
+		GoMod:   gomod,
+		Bundles: []decision.BundleInfo{{Name: "gopolicy", Revision: "0.3.0", Digest: "sha256:abc"}},
+		Findings: []decision.Finding{
+			{Policy: "GP-MOD-001", Title: "go.sum lacks hashes", Version: "1.0.0", Severity: "high", Level: decision.LevelDeny, Message: "go.sum has no hash for golang.org/x/mod", Subject: "golang.org/x/mod@v0.42.0",
+				Evidence: []decision.Evidence{{Fact: "/gosum/missing/0", Value: "golang.org/x/mod v0.42.0", Source: gomod + ":8", File: gomod, Line: 8}}, Remediation: "Run go mod tidy."},
+			{Policy: "GP-ENV-002", Title: "Checksums off, direct fetch", Version: "1.0.0", Severity: "critical", Level: decision.LevelDeny, Message: "GOSUMDB=off with GOPROXY=direct",
+				Evidence: []decision.Evidence{{Fact: "/goenv/vars/GOSUMDB/value", Value: "off", Source: "process environment"}}, Remediation: "Unset GOSUMDB."},
+			{Policy: "GP-BIN-004", Title: "Version stamp missing", Version: "1.1.0", Severity: "medium", Level: decision.LevelWarn, Message: "main.version is not set", Subject: "main.version",
+				Evidence: []decision.Evidence{{Fact: "/binaries/0/stamps/0", Value: "main.version", Source: filepath.Join(dir, "dist", "app"), File: filepath.Join(dir, "dist", "app")}}, Remediation: "Fix the -X name."},
+			{Policy: "GP-MOD-003", Title: "Local replace", Version: "1.0.0", Severity: "medium", Level: decision.LevelWaived, Message: "cobra is replaced by ../fork", Subject: "github.com/spf13/cobra",
+				Evidence: []decision.Evidence{{Fact: "/gomod/replace/0", Value: "../fork", Source: gomod + ":13", File: gomod, Line: 13}}, Remediation: "Publish the fork.", Waiver: waiver},
+			{Policy: "GP-PLAT-001", Title: "Target facts", Version: "1.0.0", Severity: "high", Level: decision.LevelError, Message: "required facts \"target\" are missing", Remediation: "Collect target facts."},
+			{Policy: "GP-ENV-001", Title: "Proxy", Version: "1.0.0", Severity: "high", Level: decision.LevelPass, Message: "Proxy", Remediation: "Use a proxy."},
+			{Policy: "GP-BIN-001", Title: "Binary OS", Version: "1.0.0", Severity: "high", Level: decision.LevelSkip, Message: "not applicable", Remediation: "Build for the target."},
 		},
-		InputErrors: []eval.InputError{{Collector: "gosum", Path: filepath.Join(dir, "go.sum"), Line: 4, Message: "malformed go.sum line"}},
-		Waivers:     []eval.WaiverStatus{*waiver, {Policy: "GP-ENV-009", Source: "waivers.yaml:9", Status: eval.WaiverUnmatched, Note: "no loaded policy has id GP-ENV-009"}},
+		InputErrors: []decision.InputError{{Collector: "gosum", Path: filepath.Join(dir, "go.sum"), Line: 4, Message: "malformed go.sum line"}},
+		Waivers:     []decision.WaiverStatus{*waiver, {Policy: "GP-ENV-009", Source: "waivers.yaml:9", Status: decision.WaiverUnmatched, Note: "no loaded policy has id GP-ENV-009"}},
 	}
 	d.Recount()
 	return d
 }
 
-func render(t *testing.T, f Formatter, d *eval.Decision) []byte {
+func render(t *testing.T, f Formatter, d *decision.Decision) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := f.Format(&buf, d); err != nil {

@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // SARIF writes a SARIF 2.1.0 log for code-scanning tools: one rule per
@@ -122,7 +122,23 @@ type sarifResult struct {
 const srcRoot = "%SRCROOT%"
 
 // Format implements Formatter.
-func (s SARIF) Format(w io.Writer, d *eval.Decision) error {
+func (s SARIF) Format(w io.Writer, d *decision.Decision) error {
+	return s.FormatAll(w, []*decision.Decision{d})
+}
+
+// FormatAll writes one SARIF log with a run per decision.
+func (s SARIF) FormatAll(w io.Writer, ds []*decision.Decision) error {
+	runs := make([]sarifRun, 0, len(ds))
+	for _, d := range ds {
+		runs = append(runs, s.run(d))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: runs})
+}
+
+func (s SARIF) run(d *decision.Decision) sarifRun {
 	run := sarifRun{
 		Tool:        sarifTool{Driver: sarifDriver{Name: "gopolicy", Version: s.ToolVersion, InformationURI: "https://github.com/gopolicy/gopolicy", Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: len(d.InputErrors) == 0 && d.Summary.Error == 0}},
@@ -168,7 +184,7 @@ func (s SARIF) Format(w io.Writer, d *eval.Decision) error {
 		for _, l := range locations(f, d, s.BaseDir) {
 			r.Locations = append(r.Locations, sarifLoc(l))
 		}
-		if f.Level == eval.LevelWaived && f.Waiver != nil {
+		if f.Level == decision.LevelWaived && f.Waiver != nil {
 			props := map[string]any{"owner": f.Waiver.Owner, "expires": f.Waiver.Expires, "source": f.Waiver.Source}
 			if f.Waiver.Ticket != "" {
 				props["ticket"] = f.Waiver.Ticket
@@ -184,17 +200,14 @@ func (s SARIF) Format(w io.Writer, d *eval.Decision) error {
 		}
 		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, n)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	return run
 }
 
-func sarifLevel(f eval.Finding) string {
+func sarifLevel(f decision.Finding) string {
 	switch f.Level {
-	case eval.LevelWarn:
+	case decision.LevelWarn:
 		return "warning"
-	case eval.LevelWaived:
+	case decision.LevelWaived:
 		return "note"
 	}
 	return "error"
@@ -238,7 +251,7 @@ func ruleName(title string) string {
 // and the kinds of facts it points at (list indexes left out), not by
 // values or line numbers, so code scanning keeps one alert when a line
 // moves.
-func fingerprint(f eval.Finding) string {
+func fingerprint(f decision.Finding) string {
 	h := sha256.New()
 	h.Write([]byte(f.Policy + "\x00" + f.Subject))
 	for _, e := range f.Evidence {

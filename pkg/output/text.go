@@ -6,22 +6,27 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // Text is the human report: every finding that needs attention with its
 // evidence and fix, then a one-line summary.
 type Text struct{ Verbose bool }
 
+// FormatAll writes one report after another.
+func (t Text) FormatAll(w io.Writer, ds []*decision.Decision) error {
+	return sequential(t.Format, w, ds)
+}
+
 // Format implements Formatter.
-func (t Text) Format(w io.Writer, d *eval.Decision) error {
+func (t Text) Format(w io.Writer, d *decision.Decision) error {
 	var b strings.Builder
 	for _, e := range d.InputErrors {
 		fmt.Fprintf(&b, "%-6s %-11s %s\n", "ERROR", "input", e)
 	}
 	for _, f := range d.Findings {
 		switch f.Level {
-		case eval.LevelPass, eval.LevelOff, eval.LevelSkip:
+		case decision.LevelPass, decision.LevelOff, decision.LevelSkip:
 			// Counted in the summary line; listed one by one with -v.
 			if t.Verbose {
 				fmt.Fprintf(&b, "%-6s %-11s %s\n", strings.ToUpper(f.Level), f.Policy, f.Message)
@@ -40,7 +45,7 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 		if f.Waiver != nil {
 			fmt.Fprintf(&b, "       %s\n", waiverLine(f.Waiver))
 		}
-		if f.Level != eval.LevelError {
+		if f.Level != decision.LevelError {
 			fmt.Fprintf(&b, "       fix: %s\n", strings.TrimSpace(f.Remediation))
 		}
 	}
@@ -48,7 +53,7 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 		fmt.Fprintf(&b, "%-6s %-11s %s (bundle %s)\n", "NOTE", o.Policy, o.Describe(), o.Bundle)
 	}
 	for _, st := range d.Waivers {
-		if st.Status != eval.WaiverApplied {
+		if st.Status != decision.WaiverApplied {
 			fmt.Fprintf(&b, "%-6s %-11s %s waiver %s: %s\n", "WAIVER", st.Policy, st.Source, st.Status, st.Note)
 		}
 	}
@@ -58,7 +63,7 @@ func (t Text) Format(w io.Writer, d *eval.Decision) error {
 }
 
 // summaryLine is the verdict with its counts and the exact policies used.
-func summaryLine(d *eval.Decision) string {
+func summaryLine(d *decision.Decision) string {
 	s := d.Summary
 	verdict := "ALLOWED"
 	if !d.Allow {

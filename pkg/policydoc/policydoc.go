@@ -9,16 +9,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // IndexName is the index page's file name.
 const IndexName = "README.md"
 
 // Render returns the reference pages by file name.
-func Render(policies []eval.Policy, profiles []string, bundles []eval.BundleInfo) map[string][]byte {
+func Render(policies []decision.Policy, profiles []string, bundles []decision.BundleInfo) map[string][]byte {
 	pages := map[string][]byte{}
-	sorted := append([]eval.Policy(nil), policies...)
+	sorted := append([]decision.Policy(nil), policies...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 
 	var idx bytes.Buffer
@@ -41,7 +41,7 @@ func Render(policies []eval.Policy, profiles []string, bundles []eval.BundleInfo
 	return pages
 }
 
-func page(p eval.Policy, profiles []string) []byte {
+func page(p decision.Policy, profiles []string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s: %s\n\n", p.ID, p.Title)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/pkg/decision"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gopolicy/gopolicy/internal/fileline"
@@ -57,7 +59,7 @@ type Result struct {
 // InputError is a fixture that cannot be read, located at file:line.
 type InputError = fileline.Error
 
-var levels = []string{eval.LevelDeny, eval.LevelWarn, eval.LevelError, eval.LevelPass, eval.LevelSkip, eval.LevelOff}
+var levels = []string{decision.LevelDeny, decision.LevelWarn, decision.LevelError, decision.LevelPass, decision.LevelSkip, decision.LevelOff}
 
 // Load finds the fixtures in dir. A facts document without expectations,
 // or expectations without facts, is an error: a fixture that silently
@@ -174,9 +176,9 @@ func Run(ctx context.Context, engine *eval.Engine, fixtures []Fixture) ([]Result
 	return out, nil
 }
 
-func compare(f Fixture, d *eval.Decision) Result {
+func compare(f Fixture, d *decision.Decision) Result {
 	r := Result{Name: f.Name, Profile: f.Profile}
-	byPolicy := map[string][]eval.Finding{}
+	byPolicy := map[string][]decision.Finding{}
 	for _, fd := range d.Findings {
 		byPolicy[fd.Policy] = append(byPolicy[fd.Policy], fd)
 	}
@@ -224,7 +226,7 @@ func subjectText(s string) string {
 	return " [" + s + "]"
 }
 
-func describe(findings []eval.Finding) string {
+func describe(findings []decision.Finding) string {
 	var parts []string
 	for _, f := range findings {
 		parts = append(parts, f.Level+subjectText(f.Subject))

@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 func TestCompare(t *testing.T) {
-	d := &eval.Decision{Findings: []eval.Finding{
-		{Policy: "A", Level: eval.LevelDeny, Subject: "x"},
-		{Policy: "A", Level: eval.LevelDeny, Subject: "y"},
-		{Policy: "B", Level: eval.LevelPass},
-		{Policy: "C", Level: eval.LevelWarn, Subject: "z"},
+	d := &decision.Decision{Findings: []decision.Finding{
+		{Policy: "A", Level: decision.LevelDeny, Subject: "x"},
+		{Policy: "A", Level: decision.LevelDeny, Subject: "y"},
+		{Policy: "B", Level: decision.LevelPass},
+		{Policy: "C", Level: decision.LevelWarn, Subject: "z"},
 	}}
 	cases := []struct {
 		name    string

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // Options are the rules waivers are held to.
@@ -23,23 +23,23 @@ type Options struct {
 // waived findings, records every waiver's fate in the decision, and
 // recomputes the verdict. Expired and refused waivers are attached to the
 // findings they would have covered, which keep their level.
-func Apply(d *eval.Decision, waivers []Waiver, opts Options) error {
+func Apply(d *decision.Decision, waivers []Waiver, opts Options) error {
 	known := map[string]bool{}
 	for _, f := range d.Findings {
 		known[f.Policy] = true
 	}
-	statuses := make([]*eval.WaiverStatus, len(waivers))
+	statuses := make([]*decision.WaiverStatus, len(waivers))
 	for i, w := range waivers {
 		matchers, err := compileMatch(w)
 		if err != nil {
 			return err
 		}
-		st := &eval.WaiverStatus{Policy: w.Policy, Match: w.Match, Reason: w.Reason, Owner: w.Owner, Expires: w.ExpiresText, Ticket: w.Ticket, Source: w.Source(), Status: eval.WaiverApplied}
+		st := &decision.WaiverStatus{Policy: w.Policy, Match: w.Match, Reason: w.Reason, Owner: w.Owner, Expires: w.ExpiresText, Ticket: w.Ticket, Source: w.Source(), Status: decision.WaiverApplied}
 		switch {
 		case !opts.Now.Before(w.Expires):
-			st.Status, st.Note = eval.WaiverExpired, "it no longer applies: renew it after review, or fix the finding"
+			st.Status, st.Note = decision.WaiverExpired, "it no longer applies: renew it after review, or fix the finding"
 		case opts.MaxHorizon > 0 && w.Expires.Sub(opts.Now) > opts.MaxHorizon:
-			st.Status, st.Note = eval.WaiverRefused, fmt.Sprintf("beyond the %d days profile %s allows; shorten it", int(opts.MaxHorizon.Hours()/24), d.Profile)
+			st.Status, st.Note = decision.WaiverRefused, fmt.Sprintf("beyond the %d days profile %s allows; shorten it", int(opts.MaxHorizon.Hours()/24), d.Profile)
 		}
 		statuses[i] = st
 		for fi := range d.Findings {
@@ -48,16 +48,16 @@ func Apply(d *eval.Decision, waivers []Waiver, opts Options) error {
 				continue
 			}
 			st.Findings++
-			if f.Waiver != nil && f.Waiver.Status == eval.WaiverApplied {
+			if f.Waiver != nil && f.Waiver.Status == decision.WaiverApplied {
 				continue // an earlier waiver already covers it
 			}
 			f.Waiver = st
-			if st.Status == eval.WaiverApplied {
-				f.Level = eval.LevelWaived
+			if st.Status == decision.WaiverApplied {
+				f.Level = decision.LevelWaived
 			}
 		}
-		if st.Findings == 0 && st.Status == eval.WaiverApplied {
-			st.Status = eval.WaiverUnmatched
+		if st.Findings == 0 && st.Status == decision.WaiverApplied {
+			st.Status = decision.WaiverUnmatched
 			if known[w.Policy] {
 				st.Note = "matches no deny or warn finding of " + w.Policy + "; remove it if the finding is fixed"
 			} else {
@@ -65,7 +65,7 @@ func Apply(d *eval.Decision, waivers []Waiver, opts Options) error {
 			}
 		}
 	}
-	d.Waivers = make([]eval.WaiverStatus, 0, len(statuses))
+	d.Waivers = make([]decision.WaiverStatus, 0, len(statuses))
 	for _, st := range statuses {
 		d.Waivers = append(d.Waivers, *st)
 	}
@@ -75,9 +75,9 @@ func Apply(d *eval.Decision, waivers []Waiver, opts Options) error {
 
 // waivable: only violations can be waived. An error means the policy
 // could not judge at all, which no waiver should hide.
-func waivable(f *eval.Finding) bool {
-	return f.Level == eval.LevelDeny || f.Level == eval.LevelWarn ||
-		(f.Level == eval.LevelWaived && f.Waiver != nil)
+func waivable(f *decision.Finding) bool {
+	return f.Level == decision.LevelDeny || f.Level == decision.LevelWarn ||
+		(f.Level == decision.LevelWaived && f.Waiver != nil)
 }
 
 type matcher struct {
@@ -107,7 +107,7 @@ func compileMatch(w Waiver) (matcher, error) {
 
 // matches: the subject pattern tests the finding's subject; the fact,
 // value and source patterns must all hold for one piece of evidence.
-func matches(m matcher, f *eval.Finding) bool {
+func matches(m matcher, f *decision.Finding) bool {
 	if m.subject != nil && !m.subject.MatchString(f.Subject) {
 		return false
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // BenchmarkApply: 100 waivers over 2,000 findings, a large service's
@@ -22,10 +22,10 @@ func BenchmarkApply(b *testing.B) {
 	now := time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)
 	for b.Loop() {
 		b.StopTimer()
-		d := &eval.Decision{Profile: "prod"}
+		d := &decision.Decision{Profile: "prod"}
 		for i := range 2000 {
-			d.Findings = append(d.Findings, eval.Finding{Policy: fmt.Sprintf("GP-MOD-%03d", i%10), Level: eval.LevelDeny, Subject: fmt.Sprintf("example.com/m%d", i),
-				Evidence: []eval.Evidence{{Fact: fmt.Sprintf("/gomod/require/%d", i), Value: "v", Source: "go.mod:1"}}})
+			d.Findings = append(d.Findings, decision.Finding{Policy: fmt.Sprintf("GP-MOD-%03d", i%10), Level: decision.LevelDeny, Subject: fmt.Sprintf("example.com/m%d", i),
+				Evidence: []decision.Evidence{{Fact: fmt.Sprintf("/gomod/require/%d", i), Value: "v", Source: "go.mod:1"}}})
 		}
 		b.StartTimer()
 		if err := Apply(d, ws, Options{Now: now}); err != nil {

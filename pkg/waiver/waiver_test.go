@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopolicy/gopolicy/pkg/eval"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 const goodFile = `# reviewed by the platform team
@@ -94,12 +94,12 @@ func TestParseConfigIgnoresOtherKeys(t *testing.T) {
 	}
 }
 
-func decision(findings ...eval.Finding) *eval.Decision {
-	return &eval.Decision{Profile: "prod", Findings: findings}
+func newDecision(findings ...decision.Finding) *decision.Decision {
+	return &decision.Decision{Profile: "prod", Findings: findings}
 }
 
-func finding(policy, level, subject string, ev ...eval.Evidence) eval.Finding {
-	return eval.Finding{Policy: policy, Level: level, Subject: subject, Evidence: ev}
+func finding(policy, level, subject string, ev ...decision.Evidence) decision.Finding {
+	return decision.Finding{Policy: policy, Level: level, Subject: subject, Evidence: ev}
 }
 
 func mustWaiver(t *testing.T, policy string, match map[string]string, expires string) Waiver {
@@ -113,14 +113,14 @@ func mustWaiver(t *testing.T, policy string, match map[string]string, expires st
 
 func TestApply(t *testing.T) {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	d := decision(
-		finding("GP-MOD-003", eval.LevelDeny, "github.com/spf13/cobra"),
-		finding("GP-MOD-003", eval.LevelDeny, "github.com/other/mod"),
-		finding("GP-BIN-004", eval.LevelWarn, "main.version", eval.Evidence{Fact: "/binaries/0/stamps/main.versoin", Value: "main.versoin", Source: "dist/app"}),
-		finding("GP-MOD-001", eval.LevelDeny, "golang.org/x/mod@v0.42.0"),
-		finding("GP-MOD-002", eval.LevelDeny, "x"),
-		finding("GP-ENV-001", eval.LevelPass, ""),
-		finding("GP-ENV-002", eval.LevelError, ""),
+	d := newDecision(
+		finding("GP-MOD-003", decision.LevelDeny, "github.com/spf13/cobra"),
+		finding("GP-MOD-003", decision.LevelDeny, "github.com/other/mod"),
+		finding("GP-BIN-004", decision.LevelWarn, "main.version", decision.Evidence{Fact: "/binaries/0/stamps/main.versoin", Value: "main.versoin", Source: "dist/app"}),
+		finding("GP-MOD-001", decision.LevelDeny, "golang.org/x/mod@v0.42.0"),
+		finding("GP-MOD-002", decision.LevelDeny, "x"),
+		finding("GP-ENV-001", decision.LevelPass, ""),
+		finding("GP-ENV-002", decision.LevelError, ""),
 	)
 	ws := []Waiver{
 		mustWaiver(t, "GP-MOD-003", map[string]string{"subject": "github.com/spf13/*"}, "2026-12-31"),
@@ -134,7 +134,7 @@ func TestApply(t *testing.T) {
 	if err := Apply(d, ws, Options{Now: now, MaxHorizon: 90 * 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus := []string{eval.WaiverApplied, eval.WaiverApplied, eval.WaiverExpired, eval.WaiverRefused, eval.WaiverUnmatched, eval.WaiverUnmatched, eval.WaiverUnmatched}
+	wantStatus := []string{decision.WaiverApplied, decision.WaiverApplied, decision.WaiverExpired, decision.WaiverRefused, decision.WaiverUnmatched, decision.WaiverUnmatched, decision.WaiverUnmatched}
 	for i, st := range d.Waivers {
 		if st.Status != wantStatus[i] {
 			t.Errorf("waiver %d (%s) status = %s (%s), want %s", i, st.Policy, st.Status, st.Note, wantStatus[i])
@@ -148,13 +148,13 @@ func TestApply(t *testing.T) {
 		levels[f.Policy+" "+f.Subject] = f.Level
 	}
 	want := map[string]string{
-		"GP-MOD-003 github.com/spf13/cobra":   eval.LevelWaived,
-		"GP-MOD-003 github.com/other/mod":     eval.LevelDeny,
-		"GP-BIN-004 main.version":             eval.LevelWaived,
-		"GP-MOD-001 golang.org/x/mod@v0.42.0": eval.LevelDeny,
-		"GP-MOD-002 x":                        eval.LevelDeny,
-		"GP-ENV-001 ":                         eval.LevelPass,
-		"GP-ENV-002 ":                         eval.LevelError, // errors are never waived
+		"GP-MOD-003 github.com/spf13/cobra":   decision.LevelWaived,
+		"GP-MOD-003 github.com/other/mod":     decision.LevelDeny,
+		"GP-BIN-004 main.version":             decision.LevelWaived,
+		"GP-MOD-001 golang.org/x/mod@v0.42.0": decision.LevelDeny,
+		"GP-MOD-002 x":                        decision.LevelDeny,
+		"GP-ENV-001 ":                         decision.LevelPass,
+		"GP-ENV-002 ":                         decision.LevelError, // errors are never waived
 	}
 	for k, v := range want {
 		if levels[k] != v {
@@ -165,14 +165,14 @@ func TestApply(t *testing.T) {
 		t.Errorf("summary = %+v allow=%v", d.Summary, d.Allow)
 	}
 	for _, f := range d.Findings {
-		if f.Policy == "GP-MOD-001" && (f.Waiver == nil || f.Waiver.Status != eval.WaiverExpired) {
+		if f.Policy == "GP-MOD-001" && (f.Waiver == nil || f.Waiver.Status != decision.WaiverExpired) {
 			t.Errorf("the expired waiver is not shown on its finding: %+v", f.Waiver)
 		}
 	}
 }
 
 func TestApplyAllowsWhenEverythingIsWaived(t *testing.T) {
-	d := decision(finding("GP-MOD-003", eval.LevelDeny, "a"))
+	d := newDecision(finding("GP-MOD-003", decision.LevelDeny, "a"))
 	w := mustWaiver(t, "GP-MOD-003", map[string]string{"subject": "a"}, "2030-01-01")
 	if err := Apply(d, []Waiver{w}, Options{Now: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
@@ -181,11 +181,11 @@ func TestApplyAllowsWhenEverythingIsWaived(t *testing.T) {
 		t.Fatalf("allow=%v summary=%+v", d.Allow, d.Summary)
 	}
 	// The same waiver the day after its date no longer applies.
-	d = decision(finding("GP-MOD-003", eval.LevelDeny, "a"))
+	d = newDecision(finding("GP-MOD-003", decision.LevelDeny, "a"))
 	if err := Apply(d, []Waiver{w}, Options{Now: time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
-	if d.Allow || d.Waivers[0].Status != eval.WaiverExpired {
+	if d.Allow || d.Waivers[0].Status != decision.WaiverExpired {
 		t.Fatalf("after expiry: allow=%v waivers=%+v", d.Allow, d.Waivers)
 	}
 }

@@ -1,6 +1,7 @@
 package binary_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
@@ -50,7 +51,7 @@ func benchCollect(b *testing.B, opts binary.Options) {
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
 	for b.Loop() {
-		if bin := binary.Collect(p, opts); bin.Error != "" || bin.Go == nil || !bin.Go.IsGo {
+		if bin, _ := binary.Collect(context.Background(), p, opts); bin.Error != "" || bin.Go == nil || !bin.Go.IsGo {
 			b.Fatalf("%+v", bin.Error)
 		}
 	}

@@ -6,6 +6,7 @@ package binary
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -61,38 +62,58 @@ func Expand(paths []string) ([]string, error) {
 	return files, nil
 }
 
-// Collect analyses one file. It never panics and never fails: what cannot
-// be read is recorded in the fact's Error.
-func Collect(path string, opts Options) (b facts.Binary) {
+// Collect analyses one file. It never panics. What makes the file
+// unreadable (it cannot be opened, read or hashed, or ctx ends) is
+// returned as an error and also recorded in the fact's Error; what makes
+// it unanalysable (not an executable, malformed headers) is only recorded
+// in the fact, for the policies to judge.
+func Collect(ctx context.Context, path string, opts Options) (b facts.Binary, readErr error) {
 	b = facts.Binary{Path: path, Format: facts.FormatUnknown}
 	defer func() {
 		if r := recover(); r != nil {
 			b.Error = fmt.Sprintf("malformed file: the parser failed: %v", r)
 		}
 	}()
+	fail := func(err error) (facts.Binary, error) {
+		b.Error = err.Error()
+		return b, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		b.Error = err.Error()
-		return b
+		return fail(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		b.Error = err.Error()
-		return b
+		return fail(err)
 	}
 	b.Size = fi.Size()
 	b.Executable = fi.Mode()&0o111 != 0
 	if !opts.NoHash {
 		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			b.Error = "hash: " + err.Error()
-			return b
+		if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+			return fail(fmt.Errorf("hash: %w", err))
 		}
 		b.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
 	Analyse(f, &b, opts)
-	return b
+	return b, nil
+}
+
+// ctxReader stops a long read (hashing a large file) when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // Analyse fills in everything but identity and hash from a reader, so it

@@ -1,6 +1,7 @@
 package binary_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) build(t *testing.T, name string, env map[string]string, flags ...string) facts.Binary {
 	t.Helper()
 	p := gotest.Build(t, f.env, f.src, filepath.Join(f.out, name), env, flags...)
-	b := binary.Collect(p, binary.Options{Stamps: []string{"main.version"}})
+	b, _ := binary.Collect(context.Background(), p, binary.Options{Stamps: []string{"main.version"}})
 	if b.Error != "" {
 		t.Fatalf("%s: %s", name, b.Error)
 	}
@@ -192,7 +193,7 @@ func TestNonGoAndBrokenFiles(t *testing.T) {
 	}
 	byName := map[string]facts.Binary{}
 	for _, p := range files {
-		byName[filepath.Base(p)] = binary.Collect(p, binary.Options{})
+		byName[filepath.Base(p)], _ = binary.Collect(context.Background(), p, binary.Options{})
 	}
 	if b := byName["truncated"]; b.Error == "" || b.Format != facts.FormatELF {
 		t.Errorf("truncated: %+v", b)
@@ -201,7 +202,7 @@ func TestNonGoAndBrokenFiles(t *testing.T) {
 		t.Errorf("README: %+v", b)
 	}
 	if ls, err := exec.LookPath("ls"); err == nil {
-		b := binary.Collect(ls, binary.Options{NoHash: true})
+		b, _ := binary.Collect(context.Background(), ls, binary.Options{NoHash: true})
 		if b.Go == nil || b.Go.IsGo || b.Go.Error == "" || b.SHA256 != "" || b.ELF == nil {
 			t.Errorf("ls: %+v", b)
 		}

@@ -3,6 +3,7 @@
 package gomod
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -184,8 +185,9 @@ func skipDir(name string) bool {
 // tree cannot stall collection; reaching it is reported.
 const maxNestedWalk = 200000
 
-// FindNested lists go.mod files below dir (not dir's own).
-func FindNested(dir string) ([]facts.NestedModule, []facts.Problem) {
+// FindNested lists go.mod files below dir (not dir's own). The walk stops
+// when ctx ends.
+func FindNested(ctx context.Context, dir string) ([]facts.NestedModule, []facts.Problem) {
 	nested := []facts.NestedModule{}
 	var problems []facts.Problem
 	seen := 0
@@ -196,6 +198,9 @@ func FindNested(dir string) ([]facts.NestedModule, []facts.Problem) {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		seen++
 		if seen > maxNestedWalk {

@@ -1,15 +1,15 @@
 package gomod_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
 )
-
-var corpus = filepath.Join("..", "..", "..", "..", "shared", "corpus", "repos")
 
 func TestParseErrorsCarryLines(t *testing.T) {
 	dir := t.TempDir()
@@ -39,6 +39,7 @@ func TestLocateWalksUp(t *testing.T) {
 }
 
 func TestCorpusLayouts(t *testing.T) {
+	root := corpus.Dir(t)
 	cases := []struct {
 		repo, layout  string
 		check         func(t *testing.T, m *gomod.Module)
@@ -80,9 +81,9 @@ func TestCorpusLayouts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.repo, func(t *testing.T) {
-			dir, name, err := gomod.Locate(filepath.Join(corpus, c.repo))
+			dir, name, err := gomod.Locate(filepath.Join(root, c.repo))
 			if err != nil {
-				t.Skipf("corpus not available: %v", err)
+				t.Fatalf("corpus repository %s: %v", c.repo, err)
 			}
 			m, problems := gomod.Load(dir, name)
 			if m == nil {
@@ -91,7 +92,7 @@ func TestCorpusLayouts(t *testing.T) {
 			if m.Facts.Layout != c.layout || len(m.Facts.Require) == 0 {
 				t.Fatalf("layout %s requires %d", m.Facts.Layout, len(m.Facts.Require))
 			}
-			nested, problems := gomod.FindNested(dir)
+			nested, problems := gomod.FindNested(context.Background(), dir)
 			if len(problems) != 0 || len(nested) < c.nestedAtLeast {
 				t.Errorf("nested %v problems %v", nested, problems)
 			}
@@ -101,10 +102,10 @@ func TestCorpusLayouts(t *testing.T) {
 }
 
 func TestWorkspace(t *testing.T) {
-	dir := filepath.Join(corpus, "etcd")
+	dir := filepath.Join(corpus.Dir(t), "etcd")
 	w, problems := gomod.LoadWork(dir, "")
 	if len(problems) != 0 || !w.Found {
-		t.Skipf("corpus go.work not available: %v", problems)
+		t.Fatalf("corpus go.work not read: found=%v problems=%v", w.Found, problems)
 	}
 	if len(w.Use) != 14 {
 		t.Errorf("use entries = %d, want 14", len(w.Use))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
 	"github.com/gopolicy/gopolicy/pkg/collect/gosum"
@@ -109,11 +110,11 @@ replace example.com/moved => example.com/fork v1.0.1
 }
 
 func TestCorpus(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "..", "shared", "corpus", "repos")
+	root := corpus.Dir(t)
 	for _, repo := range []string{"prometheus", "terraform", "containerd", "moby", "etcd", "tools/gopls", "cli"} {
 		d, name, err := gomod.Locate(filepath.Join(root, repo))
 		if err != nil {
-			t.Skipf("corpus not available: %v", err)
+			t.Fatalf("corpus repository %s: %v", repo, err)
 		}
 		m, problems := gomod.Load(d, name)
 		if m == nil {

@@ -5,6 +5,7 @@ package rootfs
 
 import (
 	"bufio"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ var elfGOARCH = map[elf.Machine]string{
 
 // Collect reads the rootfs facts. A directory that does not exist is the
 // user's error.
-func Collect(dir string) (*facts.Rootfs, []facts.Problem, error) {
+func Collect(ctx context.Context, dir string) (*facts.Rootfs, []facts.Problem, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rootfs %s: %w", dir, err)
@@ -87,9 +88,12 @@ func Collect(dir string) (*facts.Rootfs, []facts.Problem, error) {
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	dirs, problems := ldsoConf(abs)
 	r.LibraryDirs = dirs
-	return r, problems, nil
+	return r, problems, ctx.Err()
 }
 
 func isFile(p string) bool {

@@ -1,6 +1,7 @@
 package rootfs_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestMinimalImage(t *testing.T) {
 	os.Symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", filepath.Join(root, "lib64/ld-linux-x86-64.so.2"))
 	gotest.WriteTree(t, root, "-- etc/os-release --\nID=debian\nVERSION_ID=\"12\"\n-- etc/ld.so.conf --\ninclude /etc/ld.so.conf.d/*.conf\n-- etc/ld.so.conf.d/local.conf --\n/opt/lib\n")
 
-	img, problems, err := rootfs.Collect(root)
+	img, problems, err := rootfs.Collect(context.Background(), root)
 	if err != nil || len(problems) != 0 {
 		t.Fatal(err, problems)
 	}
@@ -78,21 +79,21 @@ func TestMinimalImage(t *testing.T) {
 	src := t.TempDir()
 	gotest.WriteTree(t, src, gotest.Stamped)
 	bin := gotest.Build(t, env, src, filepath.Join(t.TempDir(), "app"), map[string]string{"CGO_ENABLED": "1"})
-	b := binary.Collect(bin, binary.Options{NoHash: true})
+	b, _ := binary.Collect(context.Background(), bin, binary.Options{NoHash: true})
 	res := rootfs.Libraries(img, b.ELF)
 	if len(res.Missing) != 0 || !res.InterpreterFound || res.Resolved["libc.so.6"] == "" {
 		t.Fatalf("resolution %+v", res)
 	}
 
 	os.Remove(filepath.Join(root, "lib/x86_64-linux-gnu/libc.so.6"))
-	img, _, _ = rootfs.Collect(root)
+	img, _, _ = rootfs.Collect(context.Background(), root)
 	res = rootfs.Libraries(img, b.ELF)
 	if !slices.Contains(res.Missing, "libc.so.6") {
 		t.Fatalf("missing libc not reported: %+v", res)
 	}
 
 	gotest.WriteTree(t, root, "-- etc/ssl/certs/ca-certificates.crt --\n-----BEGIN CERTIFICATE-----\n")
-	img, _, _ = rootfs.Collect(root)
+	img, _, _ = rootfs.Collect(context.Background(), root)
 	if !img.CABundleFound || img.CABundle != "/etc/ssl/certs/ca-certificates.crt" {
 		t.Errorf("CA bundle: %+v", img)
 	}
@@ -118,14 +119,14 @@ func TestResolveStaysInsideRoot(t *testing.T) {
 func TestMuslImage(t *testing.T) {
 	root := t.TempDir()
 	gotest.WriteTree(t, root, "-- lib/ld-musl-x86_64.so.1 --\nmusl libc (x86_64)\nVersion 1.2.4\n-- etc/ssl/certs/ca.pem --\npem\n")
-	img, _, err := rootfs.Collect(root)
+	img, _, err := rootfs.Collect(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if img.Libc.Flavour != facts.LibcMusl || img.Libc.Version != "1.2.4" || !img.CABundleFound {
 		t.Fatalf("%+v", img)
 	}
-	if _, _, err := rootfs.Collect(filepath.Join(root, "missing")); err == nil {
+	if _, _, err := rootfs.Collect(context.Background(), filepath.Join(root, "missing")); err == nil {
 		t.Error("missing rootfs accepted")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopolicy/gopolicy/internal/corpus"
 	"github.com/gopolicy/gopolicy/internal/gotest"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
 	"github.com/gopolicy/gopolicy/pkg/collect/vendor"
@@ -128,11 +129,12 @@ func TestConsistencyRules(t *testing.T) {
 
 // TestCorpus checks real vendored trees that the go command accepts.
 func TestCorpus(t *testing.T) {
+	root := corpus.Dir(t)
 	for _, repo := range []string{"moby", "containerd", "cli"} {
-		dir := filepath.Join("..", "..", "..", "..", "shared", "corpus", "repos", repo)
+		dir := filepath.Join(root, repo)
 		d, name, err := gomod.Locate(dir)
 		if err != nil {
-			t.Skipf("corpus not available: %v", err)
+			t.Fatalf("corpus repository %s: %v", repo, err)
 		}
 		m, problems := gomod.Load(d, name)
 		if m == nil {

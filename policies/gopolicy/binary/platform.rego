@@ -9,7 +9,7 @@
 #   id: GP-BIN-001
 #   version: 1.0.0
 #   severity: high
-#   requires: [binaries, target, runner]
+#   requires: [binaries, target]
 #   profiles: {dev: warn, ci: deny, prod: deny}
 #   remediation: >-
 #     Build with GOOS and GOARCH set to the target's values, or pass the real

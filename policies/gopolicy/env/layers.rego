@@ -17,6 +17,8 @@
 #     the shell variable) or the shell, then `go env -u NAME`.
 package gopolicy.policies.env.layers
 
+import data.gopolicy.lib
+
 violation contains {
 	"msg": sprintf("%s=%q from the process environment shadows %q set in %s (go env -w)", [c.var, c.winner.value, c.shadowed.value, c.shadowed.file]),
 	"subject": c.var,
@@ -29,7 +31,7 @@ violation contains {
 violation contains {
 	"msg": sprintf("%s is set to the empty string in the process environment, which does not unset %q from %s", [c.var, c.winner.value, c.winner.file]),
 	"subject": c.var,
-	"evidence": [{"fact": sprintf("/goenv/conflicts/%d", [i]), "value": c.winner.value, "source": sprintf("%s:%d", [c.winner.file, c.winner.line])}],
+	"evidence": [lib.file_evidence(sprintf("/goenv/conflicts/%d", [i]), c.winner.value, c.winner.file, c.winner.line)],
 } if {
 	some i, c in input.goenv.conflicts
 	c.kind == "empty-ignored"

@@ -17,6 +17,8 @@ file_evidence(pointer, value, file, line) := {
 	"fact": pointer,
 	"value": value,
 	"source": sprintf("%s:%d", [file, line]),
+	"file": file,
+	"line": line,
 }
 
 # goflag is the set of GOFLAGS tokens named name (without dashes).
@@ -34,8 +36,20 @@ patterns(list) := [p |
 
 # prefix_match mirrors golang.org/x/mod/module.MatchPrefixPatterns for one
 # pattern: the pattern's path elements glob-match a prefix of the module
-# path's elements.
-prefix_match(pattern, path) if {
+# path's elements. A pattern without glob characters is a plain path
+# prefix, checked without splitting: policies call this for every
+# requirement of a module, so it must stay cheap.
+prefix_match(pattern, path) := literal_prefix_match(pattern, path) if {
+	not regex.match(`[*?[\\]`, pattern)
+} else := glob_prefix_match(pattern, path)
+
+literal_prefix_match(pattern, path) if path == pattern
+
+literal_prefix_match(pattern, path) if startswith(path, concat("", [pattern, "/"]))
+
+default literal_prefix_match(_, _) := false
+
+glob_prefix_match(pattern, path) if {
 	pe := split(pattern, "/")
 	me := split(path, "/")
 	count(pe) <= count(me)
@@ -124,4 +138,4 @@ libc_of(b) := "musl" if contains(b.elf.interpreter, "ld-musl")
 
 else := "glibc" if regex.match("ld-linux|ld64\\.so|ld\\.so", b.elf.interpreter)
 
-binary_evidence(i, field, value) := {"fact": sprintf("/binaries/%d/%s", [i, field]), "value": value, "source": input.binaries[i].path}
+binary_evidence(i, field, value) := {"fact": sprintf("/binaries/%d/%s", [i, field]), "value": value, "source": input.binaries[i].path, "file": input.binaries[i].path}

@@ -1,7 +1,12 @@
-package eval
+// Package decision is the outcome model every front door shares: a
+// decision, its findings and their evidence, and the policies and bundles
+// they came from. It depends on nothing but the standard library, so
+// formats, waivers and reports can use it without the policy engine.
+package decision
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -31,7 +36,10 @@ type Decision struct {
 	Bundles []BundleInfo `json:"bundles"`
 	// Dir is the directory the facts were collected for; reports resolve
 	// relative locations against it.
-	Dir     string  `json:"dir,omitempty"`
+	Dir string `json:"dir,omitempty"`
+	// GoMod is the go.mod the facts were collected from, if any: reports
+	// anchor findings that name no file of their own there.
+	GoMod   string  `json:"gomod,omitempty"`
 	Summary Summary `json:"summary"`
 	// Findings holds one entry per violation, and one per policy that
 	// passed, was skipped, was off or failed, so an auditor sees every
@@ -129,6 +137,11 @@ type Evidence struct {
 	// Source says where the value came from: an environment layer, or
 	// file:line.
 	Source string `json:"source,omitempty"`
+	// File and Line locate the value when it was read from a file (a
+	// go.mod line, a binary), so a report can link to it on any machine
+	// without re-reading or re-parsing anything. Line is 0 for a whole file.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // InputError is a problem a collector recorded.
@@ -180,4 +193,62 @@ func (e InputError) String() string {
 		return e.Path + ": " + e.Message
 	}
 	return e.Collector + ": " + e.Message
+}
+
+// Override actions.
+const (
+	OverrideReplaced = "replaced"
+	OverrideDisabled = "disabled"
+)
+
+// Describe says who took the policy over, and how.
+func (o Override) Describe() string {
+	if o.Action == OverrideReplaced {
+		return fmt.Sprintf("replaced by %s from bundle %s", o.ReplacedBy, o.By)
+	}
+	return fmt.Sprintf("disabled by bundle %s: %s", o.By, o.Reason)
+}
+
+// Policy is one policy's metadata, read from its METADATA annotation.
+type Policy struct {
+	ID          string            `json:"id"`
+	Title       string            `json:"title"`
+	Version     string            `json:"version"`
+	Severity    string            `json:"severity"`
+	Description string            `json:"description"`
+	Remediation string            `json:"remediation"`
+	Profiles    map[string]string `json:"profiles"`
+	// Requires names the facts sections (collectors) the policy reads.
+	Requires []string `json:"requires"`
+	// Replaces lists policies of other bundles this one stands in for.
+	Replaces []string `json:"replaces,omitempty"`
+	Package  string   `json:"package"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Bundle   string   `json:"bundle"`
+}
+
+// Enforcement is the level the policy's violations get in profile.
+func (p Policy) Enforcement(profile string) string {
+	if e, ok := p.Profiles[profile]; ok {
+		return e
+	}
+	return LevelDeny
+}
+
+// BundleInfo identifies a loaded bundle in every decision, so a decision
+// can be reproduced from the facts and the exact policies.
+type BundleInfo struct {
+	Name     string   `json:"name"`
+	Revision string   `json:"revision"`
+	Digest   string   `json:"digest"`
+	Roots    []string `json:"roots,omitempty"`
+	Source   string   `json:"source"`
+	// SignedBy is the fingerprint of the key whose signature was verified
+	// before the bundle was used; empty when no key was required.
+	SignedBy string `json:"signed_by,omitempty"`
+}
+
+func levelRank(level string) int {
+	return slices.Index([]string{LevelError, LevelDeny, LevelWarn, LevelWaived, LevelPass, LevelSkip, LevelOff}, level)
 }

@@ -1,0 +1,209 @@
+// Package check validates a facts document against the facts schema
+// wherever one enters gopolicy from outside (a saved file, a request, an
+// attestation), so a document of the wrong shape is refused with the JSON
+// pointer that is wrong instead of being judged: a section of the wrong
+// type, or a list set to null, would otherwise read as "no violations".
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/gopolicy/gopolicy/pkg/facts"
+)
+
+// Error is a facts document that does not match the schema, or is not a
+// JSON object at all.
+type Error struct {
+	// Pointer is the JSON pointer of the first offending value ("" for
+	// the whole document).
+	Pointer string
+	// Message says what is wrong there, in words.
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Pointer == "" {
+		return "facts document: " + e.Message
+	}
+	return fmt.Sprintf("facts document: %s: %s", e.Pointer, e.Message)
+}
+
+var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(facts.SchemaJSON))
+	if err != nil {
+		return nil, fmt.Errorf("facts schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://gopolicy.dev/schema/facts/v1.json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("facts schema: %w", err)
+	}
+	return c.Compile(url)
+})
+
+var printer = message.NewPrinter(language.English)
+
+// Document decodes and validates a facts document. It returns the
+// document decoded with numbers kept as json.Number, ready for the engine.
+func Document(data []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Error{Message: "the document is empty (expected a JSON object written by 'gopolicy collect')"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &Error{Message: "not valid JSON: " + describeJSONError(data, err)}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &Error{Message: "not valid JSON: more than one value in the document"}
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, &Error{Message: fmt.Sprintf("the document is a JSON %s, not an object (expected what 'gopolicy collect' writes)", jsonType(v))}
+	}
+	if s, ok := doc["schema"].(string); !ok || s != facts.SchemaVersion {
+		return nil, &Error{Pointer: "/schema", Message: schemaMismatch(doc["schema"])}
+	}
+	s, err := compiled()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, &Error{Message: err.Error()}
+		}
+		return nil, describe(ve, doc)
+	}
+	return doc, nil
+}
+
+func schemaMismatch(v any) string {
+	switch s := v.(type) {
+	case nil:
+		return fmt.Sprintf("missing: this is not a gopolicy facts document (want schema %q)", facts.SchemaVersion)
+	case string:
+		return fmt.Sprintf("%q is not %q, the facts schema this gopolicy judges", s, facts.SchemaVersion)
+	}
+	return fmt.Sprintf("want the string %q, got a JSON %s", facts.SchemaVersion, jsonType(v))
+}
+
+// describe turns the first leaf of a validation error tree into one
+// sentence at one pointer.
+func describe(ve *jsonschema.ValidationError, doc map[string]any) *Error {
+	leaf := firstLeaf(ve)
+	ptr := pointer(leaf.InstanceLocation)
+	switch k := leaf.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		names := slices.Clone(k.Properties)
+		slices.Sort(names)
+		at := ptr + "/" + escape(names[0])
+		msg := fmt.Sprintf("unknown field %q", names[0])
+		if ptr == "" {
+			msg = fmt.Sprintf("unknown section %q", names[0])
+		}
+		if v := toolVersion(doc); v != "" {
+			msg += fmt.Sprintf(": the document was written by gopolicy %s, which records facts this version does not know; judge it with that version or newer", v)
+		} else {
+			msg += ": the document was not written by a gopolicy this version knows"
+		}
+		return &Error{Pointer: at, Message: msg}
+	case *kind.Required:
+		return &Error{Pointer: ptr + "/" + escape(k.Missing[0]), Message: "required field is missing"}
+	case *kind.Type:
+		return &Error{Pointer: ptr, Message: fmt.Sprintf("got %s, want %s", article(k.Got), strings.Join(k.Want, " or "))}
+	}
+	return &Error{Pointer: ptr, Message: leaf.ErrorKind.LocalizedString(printer)}
+}
+
+func firstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
+	for len(ve.Causes) > 0 {
+		// Prefer the cause that reaches deepest into the document: it names
+		// the value that is wrong rather than the object holding it.
+		best := ve.Causes[0]
+		for _, c := range ve.Causes[1:] {
+			if len(c.InstanceLocation) > len(best.InstanceLocation) {
+				best = c
+			}
+		}
+		ve = best
+	}
+	return ve
+}
+
+func toolVersion(doc map[string]any) string {
+	tool, _ := doc["tool"].(map[string]any)
+	v, _ := tool["version"].(string)
+	return v
+}
+
+func pointer(loc []string) string {
+	var b strings.Builder
+	for _, p := range loc {
+		b.WriteString("/" + escape(p))
+	}
+	return b.String()
+}
+
+func escape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func article(t string) string {
+	switch t {
+	case "null":
+		return "null"
+	case "array", "object", "integer":
+		return "an " + t
+	}
+	return "a " + t
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	}
+	return "object"
+}
+
+// describeJSONError adds the line number to a JSON syntax error.
+func describeJSONError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the document ends too early (truncated?)"
+	}
+	if off < 0 {
+		return err.Error()
+	}
+	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
+	return fmt.Sprintf("line %d: %v", line, err)
+}
