@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
 	"errors"
@@ -33,6 +34,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"validate-sarif": cmdValidateSARIF,
 	"validate-xml":   cmdValidateXML,
 	"ci-steps":       cmdCISteps,
+	"jsonset":        cmdJSONSet,
 	"status":         cmdStatus,
 }
 
@@ -103,6 +105,31 @@ func cmdCISteps(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(os.WriteFile(filepath.Join(dir, file), []byte(header.String()+body+"\n"), 0o755))
 	}
+}
+
+// jsonset IN OUT POINTER JSON writes IN to OUT with the value at the JSON
+// pointer (a top-level key or a path of object keys) replaced by JSON.
+func cmdJSONSet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: jsonset IN OUT POINTER JSON")
+	}
+	var doc map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	var value any
+	ts.Check(json.Unmarshal([]byte(args[3]), &value))
+	keys := strings.Split(strings.TrimPrefix(args[2], "/"), "/")
+	m := doc
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			ts.Fatalf("%s: no object at %s", args[0], k)
+		}
+		m = next
+	}
+	m[keys[len(keys)-1]] = value
+	out, err := json.MarshalIndent(doc, "", "  ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
 }
 
 // genkey rsa|ec|ed25519 PRIVATE PUBLIC writes a fresh PEM key pair.

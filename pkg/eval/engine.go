@@ -9,12 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/gopolicy/gopolicy/pkg/decision"
 	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gopolicy/gopolicy/pkg/decision"
+	"github.com/gopolicy/gopolicy/pkg/facts"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -279,6 +281,9 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]decision.P
 				if s == "" {
 					bad = append(bad, "custom.requires must list facts section names")
 					break
+				}
+				if !slices.Contains(facts.Sections(), s) {
+					bad = append(bad, fmt.Sprintf("custom.requires names %q, which is no facts section (known: %s)", s, strings.Join(facts.Sections(), ", ")))
 				}
 				p.Requires = append(p.Requires, s)
 			}

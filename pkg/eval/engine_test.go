@@ -151,6 +151,10 @@ func TestBadBundles(t *testing.T) {
 			archive: "-- p.rego --\n# METADATA\n# title: t\n# custom:\n#   id: X-1\n#   version: 1.0.0\n#   severity: low\n#   remediation: r\npackage x\n\ndeny contains 1 if false\n",
 			want:    "defines no violation rule",
 		},
+		"requires an unknown section": {
+			archive: "-- p.rego --\n# METADATA\n# title: t\n# custom:\n#   id: X-1\n#   version: 1.0.0\n#   severity: low\n#   remediation: r\n#   requires: [gomod, go_sum]\npackage x\n\nviolation contains 1 if false\n",
+			want:    `custom.requires names "go_sum", which is no facts section`,
+		},
 		"zero policies": {
 			archive: "-- p.rego --\npackage x\n\nviolation contains 1 if false\n",
 			want:    "no policies found",

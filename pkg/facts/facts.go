@@ -8,7 +8,9 @@
 package facts
 
 import (
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,6 +43,22 @@ type Document struct {
 	Target   *Target  `json:"target,omitempty"`
 	Binaries []Binary `json:"binaries,omitempty"`
 	Rootfs   *Rootfs  `json:"rootfs,omitempty"`
+}
+
+// Sections lists the document's collector sections: the names policies
+// may list in custom.requires.
+func Sections() []string {
+	var out []string
+	t := reflect.TypeOf(Document{})
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		switch name {
+		case "schema", "now", "tool", "dir", "collectors":
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // Tool identifies the program that produced the document.
