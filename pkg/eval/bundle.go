@@ -49,7 +49,11 @@ type BundleError struct {
 func (e *BundleError) Error() string { return fmt.Sprintf("policy bundle %s: %v", e.Source, e.Err) }
 func (e *BundleError) Unwrap() error { return e.Err }
 
-func loadBundle(src Source) (*loadedBundle, error) {
+// loadBundle reads one bundle. Without tests, the embedded bundle's
+// *_test.rego files are not even parsed: they are half its source, and
+// parsing dominates the start-up cost of every gopolicy process. (Files
+// of other bundles are all read, because a signature covers every file.)
+func loadBundle(src Source, withTests bool) (*loadedBundle, error) {
 	var (
 		loader bundle.DirectoryLoader
 		digest string
@@ -64,6 +68,11 @@ func loadBundle(src Source) (*loadedBundle, error) {
 		}
 		digest = d
 		loader = bundle.NewFSLoaderWithRoot(src.FS, ".")
+		if !withTests {
+			loader = loader.WithFilter(func(p string, info fs.FileInfo, _ int) bool {
+				return !info.IsDir() && strings.HasSuffix(p, "_test.rego")
+			})
+		}
 	default:
 		where = src.Path
 		fi, err := os.Stat(src.Path)
@@ -216,7 +225,7 @@ func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
 	}
 	set := &loadedSet{modules: map[string]*ast.Module{}, moduleBundle: map[string]string{}, moduleOwner: map[string]string{}, testModules: map[string]bool{}, data: map[string]any{}}
 	for _, src := range sources {
-		lb, err := loadBundle(src)
+		lb, err := loadBundle(src, withTests)
 		if err != nil {
 			return nil, err
 		}

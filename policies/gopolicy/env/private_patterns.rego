@@ -35,10 +35,12 @@ violation contains {
 } if {
 	some name, effect in effects
 	some pattern in lib.patterns(input.goenv.vars[name].value)
+	prefix := lib.literal_prefix(pattern)
 	matched := sort([r.path |
 		some r in input.gomod.require
-		lib.is_public(r.path)
+		startswith(r.path, prefix)
 		lib.prefix_match(pattern, r.path)
+		lib.is_public(r.path)
 	])
 	count(matched) > 0
 }

@@ -43,6 +43,12 @@ prefix_match(pattern, path) := literal_prefix_match(pattern, path) if {
 	not regex.match(`[*?[\\]`, pattern)
 } else := glob_prefix_match(pattern, path)
 
+# literal_prefix is the part of a pattern before its first glob character:
+# every path the pattern matches starts with it, so callers looping over
+# many paths test startswith(path, literal_prefix(pattern)) first, once
+# per pattern, and call prefix_match only for the candidates.
+literal_prefix(pattern) := regex.replace(pattern, `[*?[\\].*$`, "")
+
 literal_prefix_match(pattern, path) if path == pattern
 
 literal_prefix_match(pattern, path) if startswith(path, concat("", [pattern, "/"]))

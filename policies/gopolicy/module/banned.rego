@@ -25,10 +25,12 @@ violation contains {
 		[lib.env_evidence("CGO_ENABLED") | ban.when == "cgo-disabled"],
 	),
 } if {
-	some i, r in input.gomod.require
 	some ban in data.gopolicy.config.banned_modules
-	lib.prefix_match(ban.path, r.path)
 	applies(ban)
+	prefix := lib.literal_prefix(ban.path)
+	some i, r in input.gomod.require
+	startswith(r.path, prefix)
+	lib.prefix_match(ban.path, r.path)
 }
 
 applies(ban) if not ban.when
