@@ -181,8 +181,8 @@ func get[T any](r *Run, f func(doc *facts.Document) T) T {
 }
 
 // Resolved is the effective Go environment, computed once.
-func (r *Run) Resolved() *goenv.Resolved {
-	r.envOnce.Do(func() { r.resolved = goenv.Resolve(goenv.Input{Env: r.env}) })
+func (r *Run) Resolved(ctx context.Context) *goenv.Resolved {
+	r.envOnce.Do(func() { r.resolved = goenv.Resolve(ctx, goenv.Input{Env: r.env}) })
 	return r.resolved
 }
 
@@ -201,7 +201,7 @@ func (r *Run) Module(ctx context.Context) (*gomod.Module, []facts.Problem, error
 			r.modErr = err
 			return
 		}
-		r.mod, r.modProbs = gomod.Load(modDir, modName)
+		r.mod, r.modProbs = gomod.Load(ctx, modDir, modName)
 		if r.mod == nil {
 			r.modErr = errors.New("go.mod could not be parsed")
 		}

@@ -21,7 +21,7 @@ func (goenvCollector) Info() Info {
 }
 
 func (goenvCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, error) {
-	resolved := r.Resolved()
+	resolved := r.Resolved(ctx)
 	env := *resolved.Env
 	if r.Options.SkipGoCommand {
 		env.GoCommand.Error = "not run (--no-go-command)"
@@ -43,7 +43,7 @@ func (runnerCollector) Info() Info {
 }
 
 func (runnerCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, error) {
-	f := runner.Collect(ctx, runner.Input{Root: r.Options.Root, Env: r.env, Resolved: r.Resolved(), Go: r.GoTool(ctx)})
+	f := runner.Collect(ctx, runner.Input{Root: r.Options.Root, Env: r.env, Resolved: r.Resolved(ctx), Go: r.GoTool(ctx)})
 	r.Set(func(doc *facts.Document) { doc.Runner = f })
 	return nil, nil
 }
@@ -90,7 +90,7 @@ func (gosumCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, err
 	if err != nil {
 		return nil, err
 	}
-	s, problems := gosum.Collect(mod)
+	s, problems := gosum.Collect(ctx, mod)
 	r.Set(func(doc *facts.Document) { doc.GoSum = s })
 	return problems, nil
 }
@@ -106,7 +106,7 @@ func (vendorCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, er
 	if err != nil {
 		return nil, err
 	}
-	v, problems := vendor.Collect(mod, r.GoTool(ctx).Version)
+	v, problems := vendor.Collect(ctx, mod, r.GoTool(ctx).Version)
 	r.Set(func(doc *facts.Document) { doc.Vendor = v })
 	return problems, nil
 }
@@ -117,8 +117,8 @@ func (goworkCollector) Info() Info {
 	return Info{Name: GoWork, Summary: "the go.work file in force (GOWORK, or found upward), its use and replace lines"}
 }
 
-func (goworkCollector) Collect(_ context.Context, r *Run) ([]facts.Problem, error) {
-	w, problems := gomod.LoadWork(r.Dir, r.Resolved().Value("GOWORK"))
+func (goworkCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, error) {
+	w, problems := gomod.LoadWork(ctx, r.Dir, r.Resolved(ctx).Value("GOWORK"))
 	r.Set(func(doc *facts.Document) { doc.GoWork = w })
 	return problems, nil
 }

@@ -300,12 +300,52 @@ func readPolicies(c *ast.Compiler, moduleBundle map[string]string) ([]decision.P
 		}
 		policies = append(policies, p)
 	}
+	problems = append(problems, unannotated(c)...)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, fmt.Errorf("invalid policy metadata: %s", strings.Join(problems, "; "))
 	}
 	sort.Slice(policies, func(i, j int) bool { return policies[i].ID < policies[j].ID })
 	return policies, nil
+}
+
+// metadataHelp says what a policy's METADATA must hold.
+const metadataHelp = "a policy package needs a METADATA block right above its package line: " +
+	"'# METADATA', then '# title: ...', '# custom:' with id, version, severity and remediation " +
+	"(see 'gopolicy policies show GP-ENV-001' for an example)"
+
+// unannotated finds packages that define violation rules but carry no
+// policy METADATA (none at all, or a misspelt "# Metadata" comment, which
+// OPA reads as an ordinary comment): such a policy would never run, and a
+// user would read its silence as a pass.
+func unannotated(c *ast.Compiler) []string {
+	withID := map[string]bool{}
+	for _, ref := range c.GetAnnotationSet().Flatten() {
+		if a := ref.Annotations; a != nil && a.Scope == "package" {
+			if id, _ := a.Custom["id"].(string); id != "" {
+				withID[ref.Path.String()] = true
+			}
+		}
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for _, m := range c.Modules {
+		pkg := m.Package.Path.String()
+		if withID[pkg] || seen[pkg] {
+			continue
+		}
+		for _, r := range m.Rules {
+			if r.Head.Name.String() != ViolationRule && !(len(r.Head.Reference) > 0 && r.Head.Reference[0].Value.String() == ViolationRule) {
+				continue
+			}
+			seen[pkg] = true
+			loc := m.Package.Location
+			problems = append(problems, fmt.Sprintf("%s:%d: package %s defines %s rules but has no policy METADATA with custom.id, so it would never run; %s",
+				loc.File, loc.Row, strings.TrimPrefix(pkg, "data."), ViolationRule, metadataHelp))
+			break
+		}
+	}
+	return problems
 }
 
 func profilesOf(policies []decision.Policy) []string {

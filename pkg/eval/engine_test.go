@@ -156,8 +156,16 @@ func TestBadBundles(t *testing.T) {
 			want:    `custom.requires names "go_sum", which is no facts section`,
 		},
 		"zero policies": {
-			archive: "-- p.rego --\npackage x\n\nviolation contains 1 if false\n",
+			archive: "-- p.rego --\npackage x\n\nallow := true\n",
 			want:    "no policies found",
+		},
+		"violation rules without METADATA": {
+			archive: "-- a/p.rego --\n# A policy whose author forgot the metadata.\npackage x\n\nviolation contains 1 if false\n",
+			want:    "a/p.rego:2: package x defines violation rules but has no policy METADATA with custom.id, so it would never run",
+		},
+		"misspelt METADATA": {
+			archive: "-- p.rego --\n# Metadata\n# title: t\n# custom:\n#   id: X-1\npackage x\n\nviolation contains 1 if false\n",
+			want:    "p.rego:5: package x defines violation rules but has no policy METADATA",
 		},
 		"overlapping roots": {
 			archive: "-- .manifest --\n{\"roots\": [\"gopolicy/extra\"]}\n-- p.rego --\npackage gopolicy.extra\n",

@@ -104,7 +104,7 @@ func TestAgainstGoCommand(t *testing.T) {
 			for k, v := range tc.proc {
 				env[k] = v
 			}
-			r := goenv.Resolve(goenv.Input{Env: env})
+			r := goenv.Resolve(context.Background(), goenv.Input{Env: env})
 			if len(r.Problems) != 0 {
 				t.Fatalf("problems: %v", r.Problems)
 			}
@@ -129,7 +129,7 @@ func TestUserConfigDirFallback(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "env"), []byte("GOFLAGS=-trimpath\n# comment\nlowercase=ignored\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := goenv.Resolve(goenv.Input{Env: map[string]string{"HOME": home}, HostOS: "linux", HostArch: "amd64"})
+	r := goenv.Resolve(context.Background(), goenv.Input{Env: map[string]string{"HOME": home}, HostOS: "linux", HostArch: "amd64"})
 	if !r.Env.GOENVFileFound || r.Env.Vars["GOFLAGS"].Value != "-trimpath" || r.Env.Vars["GOFLAGS"].Line != 1 {
 		t.Fatalf("GOENV file not read: %+v %+v", r.Env, r.Env.Vars["GOFLAGS"])
 	}

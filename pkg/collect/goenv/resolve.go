@@ -9,6 +9,7 @@ package goenv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -78,7 +79,7 @@ type fileValue struct {
 
 // Resolve computes the effective environment. It reads the two
 // configuration files and never runs the go command.
-func Resolve(in Input) *Resolved {
+func Resolve(ctx context.Context, in Input) *Resolved {
 	hostOS, hostArch := in.HostOS, in.HostArch
 	if hostOS == "" {
 		hostOS = runtime.GOOS

@@ -49,7 +49,7 @@ func Locate(dir string) (string, string, error) {
 
 // Load reads and parses the module file named by Locate. Parse errors come
 // back as problems with file and line; the returned Module is nil then.
-func Load(dir, name string) (*Module, []facts.Problem) {
+func Load(ctx context.Context, dir, name string) (*Module, []facts.Problem) {
 	path := filepath.Join(dir, name)
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 func TestParseErrorsCarryLines(t *testing.T) {
 	dir := t.TempDir()
 	gotest.WriteTree(t, dir, "-- go.mod --\nmodule example.com/app\n\ngo 1.22\n\nfrobnicate example.com/x\nrequire example.com/y\n")
-	m, problems := gomod.Load(dir, "go.mod")
+	m, problems := gomod.Load(context.Background(), dir, "go.mod")
 	if m != nil {
 		t.Fatal("malformed go.mod parsed")
 	}
@@ -85,7 +85,7 @@ func TestCorpusLayouts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("corpus repository %s: %v", c.repo, err)
 			}
-			m, problems := gomod.Load(dir, name)
+			m, problems := gomod.Load(context.Background(), dir, name)
 			if m == nil {
 				t.Fatal(problems)
 			}
@@ -103,7 +103,7 @@ func TestCorpusLayouts(t *testing.T) {
 
 func TestWorkspace(t *testing.T) {
 	dir := filepath.Join(corpus.Dir(t), "etcd")
-	w, problems := gomod.LoadWork(dir, "")
+	w, problems := gomod.LoadWork(context.Background(), dir, "")
 	if len(problems) != 0 || !w.Found {
 		t.Fatalf("corpus go.work not read: found=%v problems=%v", w.Found, problems)
 	}
@@ -119,11 +119,11 @@ func TestWorkspace(t *testing.T) {
 	if existing < 3 {
 		t.Errorf("only %d use directories resolved", existing)
 	}
-	off, _ := gomod.LoadWork(dir, "off")
+	off, _ := gomod.LoadWork(context.Background(), dir, "off")
 	if !off.Disabled || off.Found {
 		t.Errorf("GOWORK=off: %+v", off)
 	}
-	_, problems = gomod.LoadWork(dir, "relative/go.work")
+	_, problems = gomod.LoadWork(context.Background(), dir, "relative/go.work")
 	if len(problems) != 1 {
 		t.Errorf("relative GOWORK accepted")
 	}

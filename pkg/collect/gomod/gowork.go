@@ -1,6 +1,7 @@
 package gomod
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +17,7 @@ import (
 // LoadWork finds the workspace file the go command would use from dir:
 // GOWORK=off disables workspaces, a GOWORK path names the file, and
 // otherwise go.work is searched for upward.
-func LoadWork(dir, gowork string) (*facts.GoWork, []facts.Problem) {
+func LoadWork(ctx context.Context, dir, gowork string) (*facts.GoWork, []facts.Problem) {
 	w := &facts.GoWork{Godebug: []facts.Godebug{}, Use: []facts.WorkUse{}, Replace: []facts.Replace{}}
 	switch gowork {
 	case "off":

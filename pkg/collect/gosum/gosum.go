@@ -4,6 +4,7 @@ package gosum
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ type sumKey struct {
 }
 
 // Collect reads the module's go.sum and checks it against go.mod.
-func Collect(m *gomod.Module) (*facts.GoSum, []facts.Problem) {
+func Collect(ctx context.Context, m *gomod.Module) (*facts.GoSum, []facts.Problem) {
 	s := &facts.GoSum{File: m.SumFile, Entries: []facts.SumEntry{}, Malformed: []facts.SumProblem{}, Conflicts: []facts.SumConflict{}, Missing: []facts.SumMissing{}}
 	data, err := os.ReadFile(m.SumFile)
 	switch {

@@ -1,6 +1,7 @@
 package gosum_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +16,11 @@ import (
 
 func collect(t *testing.T, dir string) *facts.GoSum {
 	t.Helper()
-	m, problems := gomod.Load(dir, "go.mod")
+	m, problems := gomod.Load(context.Background(), dir, "go.mod")
 	if m == nil {
 		t.Fatal(problems)
 	}
-	s, _ := gosum.Collect(m)
+	s, _ := gosum.Collect(context.Background(), m)
 	if s == nil {
 		t.Fatal("no go.sum facts")
 	}
@@ -116,11 +117,11 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("corpus repository %s: %v", repo, err)
 		}
-		m, problems := gomod.Load(d, name)
+		m, problems := gomod.Load(context.Background(), d, name)
 		if m == nil {
 			t.Fatalf("%s: %v", repo, problems)
 		}
-		s, problems := gosum.Collect(m)
+		s, problems := gosum.Collect(context.Background(), m)
 		if len(problems)+len(s.Missing)+len(s.Conflicts) != 0 {
 			t.Errorf("%s: problems=%v missing=%v conflicts=%v", repo, problems, s.Missing, s.Conflicts)
 		}

@@ -46,7 +46,7 @@ func TestTripletToGo(t *testing.T) {
 // tools say.
 func TestThisMachine(t *testing.T) {
 	env := goenv.EnvFromOS()
-	r := runner.Collect(context.Background(), runner.Input{Env: env, Resolved: goenv.Resolve(goenv.Input{Env: env})})
+	r := runner.Collect(context.Background(), runner.Input{Env: env, Resolved: goenv.Resolve(context.Background(), goenv.Input{Env: env})})
 	if r.OS != runtime.GOOS || r.Arch != runtime.GOARCH {
 		t.Fatalf("platform %s/%s", r.OS, r.Arch)
 	}
@@ -85,7 +85,7 @@ func TestThisMachine(t *testing.T) {
 
 func TestMissingCompiler(t *testing.T) {
 	env := map[string]string{"PATH": t.TempDir(), "CC": "no-such-cc"}
-	r := runner.Collect(context.Background(), runner.Input{Env: env, Resolved: goenv.Resolve(goenv.Input{Env: env})})
+	r := runner.Collect(context.Background(), runner.Input{Env: env, Resolved: goenv.Resolve(context.Background(), goenv.Input{Env: env})})
 	if r.Go.Found {
 		t.Error("found go on an empty PATH")
 	}

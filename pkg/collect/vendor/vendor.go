@@ -4,6 +4,7 @@
 package vendor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"go/version"
@@ -95,7 +96,7 @@ func ParseModulesTxt(path string, data []byte) *List {
 // Collect reads vendor/modules.txt next to the module and checks it.
 // toolchain is the go version that will build ("go1.26.8"); empty skips
 // the go-version rule.
-func Collect(m *gomod.Module, toolchain string) (*facts.Vendor, []facts.Problem) {
+func Collect(ctx context.Context, m *gomod.Module, toolchain string) (*facts.Vendor, []facts.Problem) {
 	dir := filepath.Join(m.Dir, "vendor")
 	v := &facts.Vendor{Dir: dir, File: filepath.Join(dir, "modules.txt"), Modules: []facts.VendorModule{}, Violations: []facts.VendorViolation{}}
 	fi, err := os.Stat(dir)

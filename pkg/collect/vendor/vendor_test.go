@@ -1,6 +1,7 @@
 package vendor_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,11 @@ const toolchain = "go1.26.8"
 
 func load(t *testing.T, dir string) *facts.Vendor {
 	t.Helper()
-	m, problems := gomod.Load(dir, "go.mod")
+	m, problems := gomod.Load(context.Background(), dir, "go.mod")
 	if m == nil {
 		t.Fatalf("load go.mod: %v", problems)
 	}
-	v, problems := vendor.Collect(m, toolchain)
+	v, problems := vendor.Collect(context.Background(), m, toolchain)
 	if v == nil {
 		t.Fatalf("collect vendor: %v", problems)
 	}
@@ -136,11 +137,11 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("corpus repository %s: %v", repo, err)
 		}
-		m, problems := gomod.Load(d, name)
+		m, problems := gomod.Load(context.Background(), d, name)
 		if m == nil {
 			t.Fatalf("%s: %v", repo, problems)
 		}
-		v, problems := vendor.Collect(m, toolchain)
+		v, problems := vendor.Collect(context.Background(), m, toolchain)
 		if len(problems) != 0 || len(v.Violations) != 0 {
 			t.Errorf("%s: problems %v violations %v", repo, problems, v.Violations)
 		}
