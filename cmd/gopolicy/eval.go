@@ -108,8 +108,12 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	d := res.Decision
-	for _, ie := range d.InputErrors {
-		fmt.Fprintf(a.stderr, "gopolicy: %s\n", ie)
+	// The text report says input errors itself; next to any other
+	// format they go to stderr, so a CI log shows them once either way.
+	if v.GetString("format") != "text" || v.GetString("output") != "" {
+		for _, ie := range d.InputErrors {
+			fmt.Fprintf(a.stderr, "gopolicy: %s\n", ie)
+		}
 	}
 	if err := a.writeReport(formatter, d); err != nil {
 		return err

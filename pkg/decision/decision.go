@@ -55,6 +55,23 @@ type Decision struct {
 	// Waivers lists every waiver given, with what became of it, so stale
 	// and expired waivers get cleaned up.
 	Waivers []WaiverStatus `json:"waivers"`
+	// Scope says what the facts covered and what they could not, so a
+	// report never lets "nothing denied" pass for "everything checked".
+	Scope *Scope `json:"scope,omitempty"`
+}
+
+// Scope is what a decision judged.
+type Scope struct {
+	// Module is the main module's path, GoMod its go.mod.
+	Module string `json:"module,omitempty"`
+	GoMod  string `json:"gomod,omitempty"`
+	// Binaries counts the files given as binaries.
+	Binaries int `json:"binaries"`
+	// Rootfs is the image the binaries were judged in.
+	Rootfs string `json:"rootfs,omitempty"`
+	// NotJudged lists facts that were not collected, with why ("go.mod:
+	// no go.mod or vendor.mod found in /src or any parent directory").
+	NotJudged []string `json:"not_judged,omitempty"`
 }
 
 // Summary counts findings by level.

@@ -9,6 +9,7 @@
 package gopolicy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,16 +273,20 @@ func (p *Pipeline) JudgeFacts(ctx context.Context, data []byte) (*Result, error)
 }
 
 func (p *Pipeline) judge(ctx context.Context, data []byte, doc map[string]any) (*Result, error) {
-	var d *decision.Decision
-	var err error
-	if doc != nil {
-		d, err = p.engine.EvaluateDocument(ctx, doc, p.cfg.Profile)
-	} else {
-		d, err = p.engine.Evaluate(ctx, data, p.cfg.Profile)
+	if doc == nil {
+		// A document this process collected and encoded itself: decoding
+		// it cannot fail, but say so if it ever does.
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			return nil, fmt.Errorf("decode collected facts: %w", err)
+		}
 	}
+	d, err := p.engine.EvaluateDocument(ctx, doc, p.cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
+	d.Scope = scopeOf(doc)
 	opts := waiver.Options{Now: p.now, MaxHorizon: p.horizon[d.Profile]}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now().UTC()

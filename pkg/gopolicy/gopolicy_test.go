@@ -69,8 +69,12 @@ func TestOldDocumentsStillJudged(t *testing.T) {
 			for _, f := range res.Decision.Findings {
 				got = append(got, [3]string{f.Policy, f.Level, f.Subject})
 			}
-			slices.SortFunc(got, func(a, b [3]string) int { return strings.Compare(strings.Join(a[:], "\x00"), strings.Join(b[:], "\x00")) })
-			slices.SortFunc(want, func(a, b [3]string) int { return strings.Compare(strings.Join(a[:], "\x00"), strings.Join(b[:], "\x00")) })
+			slices.SortFunc(got, func(a, b [3]string) int {
+				return strings.Compare(strings.Join(a[:], "\x00"), strings.Join(b[:], "\x00"))
+			})
+			slices.SortFunc(want, func(a, b [3]string) int {
+				return strings.Compare(strings.Join(a[:], "\x00"), strings.Join(b[:], "\x00"))
+			})
 			if !slices.Equal(got, want) {
 				t.Fatalf("verdicts differ from 0.3.0's:\n got %v\nwant %v", got, want)
 			}

@@ -33,13 +33,21 @@ var goldenOptions = output.Options{BaseDir: "/src/payments", ToolVersion: "0.0.0
 var goldens = []struct {
 	file, format string
 	verbose      bool
+	color        bool
+	// all renders the fixture twice through FormatAll, as a report over
+	// several artefacts does.
+	all bool
 }{
-	{"text.txt", "text", false},
-	{"text-verbose.txt", "text", true},
-	{"json.json", "json", false},
-	{"sarif.json", "sarif", false},
-	{"junit.xml", "junit", false},
-	{"github.txt", "github", false},
+	{"text.txt", "text", false, false, false},
+	{"text-verbose.txt", "text", true, false, false},
+	{"text-color.txt", "text", false, true, false},
+	{"json.json", "json", false, false, false},
+	{"sarif.json", "sarif", false, false, false},
+	{"junit.xml", "junit", false, false, false},
+	{"github.txt", "github", false, false, false},
+	{"json-all.json", "json", false, false, true},
+	{"sarif-all.json", "sarif", false, false, true},
+	{"junit-all.xml", "junit", false, false, true},
 }
 
 // TestGolden renders the fixture decision in every format and compares
@@ -54,13 +62,20 @@ func TestGolden(t *testing.T) {
 		name := strings.TrimSuffix(g.file, filepath.Ext(g.file))
 		t.Run(name, func(t *testing.T) {
 			opts := goldenOptions
-			opts.Verbose = g.verbose
+			opts.Verbose, opts.Color = g.verbose, g.color
 			f, err := output.New(g.format, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			if err := f.Format(&buf, loadDecision(t)); err != nil {
+			if g.all {
+				second := loadDecision(t)
+				second.Dir = "/src/inventory"
+				err = f.FormatAll(&buf, []*decision.Decision{loadDecision(t), second})
+			} else {
+				err = f.Format(&buf, loadDecision(t))
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			got := buf.Bytes()

@@ -39,10 +39,12 @@ type Options struct {
 	BaseDir string
 	// ToolVersion is reported by formats that name their producer.
 	ToolVersion string
+	// Color emphasises the text report for a terminal.
+	Color bool
 }
 
 var formats = map[string]func(Options) Formatter{
-	"text":   func(o Options) Formatter { return Text{Verbose: o.Verbose} },
+	"text":   func(o Options) Formatter { return Text{Verbose: o.Verbose, Color: o.Color} },
 	"json":   func(Options) Formatter { return JSON{} },
 	"sarif":  func(o Options) Formatter { return SARIF{BaseDir: o.BaseDir, ToolVersion: o.ToolVersion} },
 	"junit":  func(Options) Formatter { return JUnit{} },
