@@ -16,7 +16,7 @@ func addCollectFlags(cmd *cobra.Command) {
 	f.String("target", "", "platform the artefact will run on, as GOOS/GOARCH (e.g. linux/amd64); default: the runner")
 	f.String("target-libc", "", "C library of the target: glibc[:VERSION], musl[:VERSION] or none")
 	f.Bool("target-static", false, "the target requires statically linked binaries")
-	f.Bool("no-go-command", false, "do not run `go env -json` to cross-check the computed environment")
+	f.Bool("no-go-command", false, "do not run 'go env -json' to cross-check the computed environment")
 	f.StringArray("binary", nil, "compiled artefact to check: a file, or a directory meaning every file in it (repeatable)")
 	f.String("rootfs", "", "unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
 	f.Bool("no-hash", false, "skip the SHA-256 of binaries (the only step that reads whole files)")

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/gopolicy/gopolicy/pkg/collect/target"
 	"github.com/gopolicy/gopolicy/pkg/decision"
@@ -24,11 +27,17 @@ func addPolicyFlags(cmd *cobra.Command) {
 
 func (a *app) evalCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "eval",
-		Short: "Judge a Go project (or a saved facts document) against the policies",
+		Use:   "eval [DIR | BINARY | DIR/...]...",
+		Short: "Judge a Go project, binaries (or a saved facts document) against the policies",
 		Long: `eval collects the facts of a Go project (or reads them with --facts) and
 judges them with the policies under a profile. Each policy's metadata says
 whether its violations deny, warn or are off in each profile.
+
+Arguments name what to judge, as go vet takes packages: a directory is a
+Go project (go.mod is searched for upward), a file is a binary judged on
+its own, and DIR/... is every module at or below DIR. Each is judged
+separately and the exit status is the worst of them. Without arguments,
+--dir (default .) and --binary say what to judge.
 
 Waivers (the waivers: list in gopolicy.yaml, and --waivers files) accept
 individual findings for a time: a waived finding is reported as WAIVED
@@ -44,13 +53,15 @@ modules.txt, facts or waiver file; unknown profile or format; a policy that
 does not compile; a bundle whose signature does not verify; a policy whose
 facts could not be collected).`,
 		Example: `  gopolicy eval --profile prod
+  gopolicy eval ./service ./dist/api
+  gopolicy eval ./... --format sarif -o gopolicy.sarif
   GOSUMDB=off GOPROXY=direct gopolicy eval --profile prod
   gopolicy eval --dir ./service --format json --fail-on warn
   gopolicy eval --target linux/arm64 --policy ./org-policies
   gopolicy collect | gopolicy eval --facts -
   gopolicy eval --profile prod --waivers waivers.yaml --format sarif -o gopolicy.sarif
   gopolicy eval --policy org.tar.gz --policy-key org.pub.pem`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
 		RunE: a.runEval,
 	}
 	addCollectFlags(cmd)
@@ -67,7 +78,7 @@ facts could not be collected).`,
 	return cmd
 }
 
-func (a *app) runEval(cmd *cobra.Command, _ []string) error {
+func (a *app) runEval(cmd *cobra.Command, args []string) error {
 	ctx := cmd.Context()
 	v := a.v
 	wd, err := os.Getwd()
@@ -75,6 +86,9 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("working directory: %w", err)
 	}
 	outOpts := output.Options{Verbose: v.GetBool("verbose"), BaseDir: wd, ToolVersion: toolVersion()}
+	if v.GetString("output") == "" {
+		outOpts.Color = a.color(a.stdout)
+	}
 	formatter, err := output.New(v.GetString("format"), outOpts)
 	if err != nil {
 		return err
@@ -82,6 +96,17 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	cfg, err := a.config(cmd)
 	if err != nil {
 		return err
+	}
+	var subjects []gopolicy.Item
+	if len(args) > 0 {
+		for _, flag := range []string{"dir", "binary", "rootfs", "facts"} {
+			if cmd.Flags().Changed(flag) {
+				return fmt.Errorf("--%s cannot be combined with arguments: name what to judge either way, not both", flag)
+			}
+		}
+		if subjects, err = a.subjectsFromArgs(cmd, args); err != nil {
+			return err
+		}
 	}
 	var factsJSON []byte
 	if src := v.GetString("facts"); src != "" {
@@ -97,6 +122,9 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	p, err := gopolicy.New(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if len(subjects) > 0 {
+		return a.judgeAll(ctx, p, subjects, formatter, outOpts)
 	}
 	var res *gopolicy.Result
 	if factsJSON != nil {
@@ -118,12 +146,82 @@ func (a *app) runEval(cmd *cobra.Command, _ []string) error {
 	if err := a.writeReport(formatter, d); err != nil {
 		return err
 	}
-	if v.GetString("output") != "" {
-		if err := (output.Text{Verbose: outOpts.Verbose}).Format(a.stderr, d); err != nil {
+	if v.GetString("output") != "" && v.GetString("format") != "text" {
+		if err := (output.Text{Verbose: outOpts.Verbose, Color: a.color(a.stderr)}).Format(a.stderr, d); err != nil {
 			return err
 		}
 	}
 	if code := res.Outcome.ExitCode(); code != exitAllowed {
+		return exitStatus(code)
+	}
+	return nil
+}
+
+// subjectsFromArgs turns arguments into what to judge: a directory is a
+// project, a file a binary, DIR/... every module below DIR. The target
+// and the rest of the collection flags apply to each.
+func (a *app) subjectsFromArgs(cmd *cobra.Command, args []string) ([]gopolicy.Item, error) {
+	base := a.subject(cmd)
+	var items []gopolicy.Item
+	for _, arg := range args {
+		if root, ok := strings.CutSuffix(arg, "/..."); ok || arg == "..." {
+			if arg == "..." {
+				root = "."
+			}
+			dirs, err := gopolicy.Modules(cmd.Context(), root)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range dirs {
+				s := base
+				s.Dir, s.Binaries, s.Rootfs = d, nil, ""
+				items = append(items, gopolicy.Item{Name: d, Subject: s})
+			}
+			continue
+		}
+		fi, err := os.Stat(arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", arg, errors.Unwrap(err))
+		}
+		s := base
+		s.Dir, s.Binaries, s.Rootfs = "", nil, ""
+		if fi.IsDir() {
+			s.Dir = arg
+		} else {
+			s.Binaries = []string{arg}
+		}
+		items = append(items, gopolicy.Item{Name: arg, Subject: s})
+	}
+	return items, nil
+}
+
+// judgeAll judges several subjects, one report after another (one SARIF
+// log, one JUnit document), with progress on a terminal.
+func (a *app) judgeAll(ctx context.Context, p *gopolicy.Pipeline, items []gopolicy.Item, f output.Formatter, opts output.Options) error {
+	w := a.stdout
+	var file *os.File
+	if path := a.v.GetString("output"); path != "" {
+		var err error
+		if file, err = os.Create(path); err != nil {
+			return fmt.Errorf("create report: %w", err)
+		}
+		defer file.Close()
+		w = file
+	}
+	var progress io.Writer
+	if isTerminal(a.stderr) {
+		progress = a.stderr
+	}
+	outcome, err := p.JudgeAll(ctx, items, output.NewHandler(f, w, progress), 4)
+	if err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	if code := outcome.ExitCode(); code != exitAllowed {
 		return exitStatus(code)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"github.com/gopolicy/gopolicy/internal/pathutil"
 	"github.com/gopolicy/gopolicy/pkg/eval"
@@ -18,15 +20,45 @@ import (
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 )
 
-// version is stamped at release with -ldflags "-X main.version=..."; a
-// `go install` build reports its module version instead.
-var version = "0.3.0"
+// version is the release this source is, or follows: the newest version
+// in CHANGELOG.md (a test keeps them equal).
+const version = "0.3.0"
 
+// toolVersion follows one rule: a binary installed by version (go install
+// ...@v0.4.0) reports that release; any other build reports the
+// CHANGELOG's version with the VCS revision it was built from as semver
+// build metadata (0.4.0+7f42d13d22c3, .dirty for a modified tree), never
+// a pseudo-version that looks like no release at all.
 func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return strings.TrimPrefix(bi.Main.Version, "v")
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
 	}
-	return version
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; semver.IsValid(v) && !module.IsPseudoVersion(v) && semver.Build(v) == "" {
+		return strings.TrimPrefix(v, "v")
+	}
+	var rev string
+	var modified bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	v := version + "+" + rev[:min(12, len(rev))]
+	if modified {
+		v += ".dirty"
+	}
+	return v
 }
 
 type app struct {
@@ -70,7 +102,10 @@ directory or a parent, then defaults.`,
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+gopolicy.ConfigFileName+" in the working directory or a parent)")
+	// -v means --verbose wherever it exists; the version has no shorthand.
+	root.Flags().Bool("version", false, "print gopolicy's version")
 	root.AddCommand(a.collectCommand(), a.evalCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
+	root.AddCommand(helpTopics()...)
 	return root
 }
 
@@ -172,4 +207,23 @@ func (a *app) versionCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// isTerminal reports a writer that is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// color is whether to colour a report written to w: on a terminal, unless
+// NO_COLOR is set (https://no-color.org) or the terminal is dumb.
+func (a *app) color(w io.Writer) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTerminal(w)
 }

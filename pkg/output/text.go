@@ -18,9 +18,36 @@ type Text struct {
 	Color bool
 }
 
-// FormatAll writes one report after another.
+// FormatAll writes one report after another, each under a line naming
+// what it judged.
 func (t Text) FormatAll(w io.Writer, ds []*decision.Decision) error {
-	return sequential(t.Format, w, ds)
+	for i, d := range ds {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintf(w, "== %s\n", subjectName(d)); err != nil {
+			return err
+		}
+		if err := t.Format(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// subjectName names what a decision judged, for a heading.
+func subjectName(d *decision.Decision) string {
+	switch {
+	case d.Dir != "":
+		return d.Dir
+	case d.Scope != nil && d.Scope.Binaries > 0:
+		return fmt.Sprintf("%d %s", d.Scope.Binaries, plural(d.Scope.Binaries, "binary", "binaries"))
+	case len(d.InputErrors) > 0 && d.InputErrors[0].Path != "":
+		return d.InputErrors[0].Path
+	}
+	return "facts"
 }
 
 const (
