@@ -16,7 +16,10 @@ import (
 func TestRekorIntegration(t *testing.T) {
 	url := os.Getenv("GOPOLICY_REKOR_URL")
 	if url == "" {
-		t.Skip("GOPOLICY_REKOR_URL is not set: no Rekor v1 server for the integration test (set it and GOPOLICY_REKOR_PUBKEY to run it)")
+		if os.Getenv("GOPOLICY_REQUIRE_REKOR") == "1" {
+			t.Fatal("GOPOLICY_REQUIRE_REKOR=1 but GOPOLICY_REKOR_URL is not set: the Rekor integration test must run")
+		}
+		t.Skip("GOPOLICY_REKOR_URL is not set: no Rekor v1 server for the integration test (scripts/rekor/start.sh starts one; set it and GOPOLICY_REKOR_PUBKEY to run it)")
 	}
 	keyFile := os.Getenv("GOPOLICY_REKOR_PUBKEY")
 	if keyFile == "" {
