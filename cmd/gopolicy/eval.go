@@ -119,20 +119,19 @@ func (a *app) runEval(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
-	p, err := gopolicy.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if len(subjects) > 0 {
-		return a.judgeAll(ctx, p, subjects, formatter, outOpts)
-	}
 	var res *gopolicy.Result
-	if factsJSON != nil {
-		res, err = p.JudgeFacts(ctx, factsJSON)
-	} else {
-		res, err = p.Judge(ctx, a.subject(cmd))
-	}
-	if err != nil {
+	if len(subjects) > 0 || factsJSON != nil {
+		p, err := gopolicy.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if len(subjects) > 0 {
+			return a.judgeAll(ctx, p, subjects, formatter, outOpts)
+		}
+		if res, err = p.JudgeFacts(ctx, factsJSON); err != nil {
+			return err
+		}
+	} else if res, err = gopolicy.JudgeOnce(ctx, cfg, a.subject(cmd)); err != nil {
 		return err
 	}
 	d := res.Decision

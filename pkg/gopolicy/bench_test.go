@@ -3,6 +3,7 @@ package gopolicy_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -81,5 +82,33 @@ func BenchmarkEvaluateDocument(b *testing.B) {
 func BenchmarkNew(b *testing.B) {
 	for b.Loop() {
 		newPipeline(b, gopolicy.Config{Profile: "prod"})
+	}
+}
+
+// BenchmarkEvaluateGoSumSize shows the policies' cost does not grow with
+// go.sum: the same document with 10 and 100 times as many go.sum lines
+// (no policy iterates them without binaries to compare).
+func BenchmarkEvaluateGoSumSize(b *testing.B) {
+	data := mobyFacts(b)
+	p := newPipeline(b, gopolicy.Config{Profile: "prod"})
+	for _, factor := range []int{1, 10, 100} {
+		doc, err := check.Document(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum := doc["gosum"].(map[string]any)
+		entries := sum["entries"].([]any)
+		grown := make([]any, 0, len(entries)*factor)
+		for range factor {
+			grown = append(grown, entries...)
+		}
+		sum["entries"] = grown
+		b.Run(fmt.Sprintf("entries=%d", len(grown)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := p.Engine().EvaluateDocument(context.Background(), doc, "prod"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -248,6 +248,37 @@ func Collect(ctx context.Context, cfg Config, s Subject) (*facts.Document, error
 	return doc, nil
 }
 
+// JudgeOnce builds a pipeline and judges one subject with it, collecting
+// the facts while the policies compile. It is for one-shot front doors
+// (a CI step), where compiling is most of the wall time; anything that
+// judges more than once builds a Pipeline with New and keeps it. A
+// configuration error is reported before a collection error, as New
+// then Judge would.
+func JudgeOnce(ctx context.Context, cfg Config, s Subject) (*Result, error) {
+	type built struct {
+		p   *Pipeline
+		err error
+	}
+	ch := make(chan built, 1)
+	go func() {
+		p, err := New(ctx, cfg)
+		ch <- built{p, err}
+	}()
+	doc, collectErr := Collect(ctx, cfg, s)
+	b := <-ch
+	if b.err != nil {
+		return nil, b.err
+	}
+	if collectErr != nil {
+		return nil, collectErr
+	}
+	data, err := MarshalFacts(doc)
+	if err != nil {
+		return nil, err
+	}
+	return b.p.judge(ctx, data, nil)
+}
+
 // Judge collects a subject's facts and judges them.
 func (p *Pipeline) Judge(ctx context.Context, s Subject) (*Result, error) {
 	doc, err := Collect(ctx, p.cfg, s)

@@ -11,14 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
@@ -39,21 +32,6 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("facts document: %s: %s", e.Pointer, e.Message)
 }
-
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(facts.SchemaJSON))
-	if err != nil {
-		return nil, fmt.Errorf("facts schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	const url = "https://gopolicy.dev/schema/facts/v1.json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("facts schema: %w", err)
-	}
-	return c.Compile(url)
-})
-
-var printer = message.NewPrinter(language.English)
 
 // Document decodes and validates a facts document. It returns the
 // document decoded with numbers kept as json.Number, ready for the engine.
@@ -77,16 +55,8 @@ func Document(data []byte) (map[string]any, error) {
 	if s, ok := doc["schema"].(string); !ok || s != facts.SchemaVersion {
 		return nil, &Error{Pointer: "/schema", Message: schemaMismatch(doc["schema"])}
 	}
-	s, err := compiled()
-	if err != nil {
+	if err := validateDocument(doc); err != nil {
 		return nil, err
-	}
-	if err := s.Validate(v); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, &Error{Message: err.Error()}
-		}
-		return nil, describe(ve, doc)
 	}
 	return doc, nil
 }
@@ -99,49 +69,6 @@ func schemaMismatch(v any) string {
 		return fmt.Sprintf("%q is not %q, the facts schema this gopolicy judges", s, facts.SchemaVersion)
 	}
 	return fmt.Sprintf("want the string %q, got a JSON %s", facts.SchemaVersion, jsonType(v))
-}
-
-// describe turns the first leaf of a validation error tree into one
-// sentence at one pointer.
-func describe(ve *jsonschema.ValidationError, doc map[string]any) *Error {
-	leaf := firstLeaf(ve)
-	ptr := pointer(leaf.InstanceLocation)
-	switch k := leaf.ErrorKind.(type) {
-	case *kind.AdditionalProperties:
-		names := slices.Clone(k.Properties)
-		slices.Sort(names)
-		at := ptr + "/" + escape(names[0])
-		msg := fmt.Sprintf("unknown field %q", names[0])
-		if ptr == "" {
-			msg = fmt.Sprintf("unknown section %q", names[0])
-		}
-		if v := toolVersion(doc); v != "" {
-			msg += fmt.Sprintf(": the document was written by gopolicy %s, which records facts this version does not know; judge it with that version or newer", v)
-		} else {
-			msg += ": the document was not written by a gopolicy this version knows"
-		}
-		return &Error{Pointer: at, Message: msg}
-	case *kind.Required:
-		return &Error{Pointer: ptr + "/" + escape(k.Missing[0]), Message: "required field is missing"}
-	case *kind.Type:
-		return &Error{Pointer: ptr, Message: fmt.Sprintf("got %s, want %s", article(k.Got), strings.Join(k.Want, " or "))}
-	}
-	return &Error{Pointer: ptr, Message: leaf.ErrorKind.LocalizedString(printer)}
-}
-
-func firstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
-	for len(ve.Causes) > 0 {
-		// Prefer the cause that reaches deepest into the document: it names
-		// the value that is wrong rather than the object holding it.
-		best := ve.Causes[0]
-		for _, c := range ve.Causes[1:] {
-			if len(c.InstanceLocation) > len(best.InstanceLocation) {
-				best = c
-			}
-		}
-		ve = best
-	}
-	return ve
 }
 
 func toolVersion(doc map[string]any) string {
