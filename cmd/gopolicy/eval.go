@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/collect/target"
 	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
@@ -258,15 +259,17 @@ func (a *app) writeReport(f output.Formatter, d *decision.Decision) error {
 	return file.Close()
 }
 
+// readFacts reads --facts: a regular file or standard input, bounded.
 func (a *app) readFacts(src string) ([]byte, error) {
+	max := safeio.DefaultLimits().Facts
 	if src == "-" {
-		data, err := io.ReadAll(a.stdin)
+		data, err := safeio.ReadAll(a.stdin, "standard input", max)
 		if err != nil {
-			return nil, fmt.Errorf("read facts from standard input: %w", err)
+			return nil, fmt.Errorf("read facts: %w", err)
 		}
 		return data, nil
 	}
-	data, err := os.ReadFile(src)
+	data, err := safeio.ReadFile(src, max)
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}

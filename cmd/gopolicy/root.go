@@ -66,6 +66,7 @@ type app struct {
 	stdout, stderr io.Writer
 	v              *viper.Viper
 	configFile     string
+	trustConfig    bool
 	// file is the configuration file read for this run, if any.
 	file *gopolicy.ConfigFile
 }
@@ -101,7 +102,8 @@ directory or a parent, then defaults.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
-	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+gopolicy.ConfigFileName+" in the working directory or a parent)")
+	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+gopolicy.ConfigFileName+" in the working directory or a parent, trusted only to add waivers and tighten; see --trust-config)")
+	root.PersistentFlags().BoolVar(&a.trustConfig, "trust-config", false, "trust a "+gopolicy.ConfigFileName+" found by searching upward as if named with --config (in CI it belongs to the code being judged)")
 	// -v means --verbose wherever it exists; the version has no shorthand.
 	root.Flags().Bool("version", false, "print gopolicy's version")
 	root.AddCommand(a.collectCommand(), a.evalCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
@@ -113,7 +115,7 @@ directory or a parent, then defaults.`,
 // (the file's waivers key holds waivers themselves), and a subcommand's
 // own --format (policies list, test) must not take eval's report format
 // from gopolicy.yaml.
-var unboundFlags = map[string]bool{"config": true, "help": true, "waivers": true}
+var unboundFlags = map[string]bool{"config": true, "help": true, "waivers": true, "trust-config": true}
 
 // loadConfig layers the settings: flags over GOPOLICY_* over the file.
 // Finding the file is the CLI's business; reading it is the library's.
@@ -139,6 +141,9 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	if file == "" {
 		file = os.Getenv("GOPOLICY_CONFIG")
 	}
+	// A file the caller names is the caller's; one found by searching
+	// upward may be the judged repository's, and may only tighten.
+	trusted := file != "" || a.trustConfig || os.Getenv("GOPOLICY_TRUST_CONFIG") == "1"
 	if file == "" {
 		wd, err := os.Getwd()
 		if err != nil {
@@ -152,6 +157,11 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	cf, err := gopolicy.ReadConfigFile(file)
 	if err != nil {
 		return err
+	}
+	if !trusted {
+		if err := cf.CheckDiscovered(); err != nil {
+			return err
+		}
 	}
 	a.configFile, a.file = file, cf
 	settings := cf.Settings

@@ -2,15 +2,22 @@ package gopolicy
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/gopolicy/gopolicy/internal/safeio"
+	"github.com/gopolicy/gopolicy/policies"
 
 	"go.yaml.in/yaml/v3"
 
@@ -66,6 +73,11 @@ type Config struct {
 	NoGoCommand bool
 	// ToolVersion is recorded in every facts document.
 	ToolVersion string
+	// Limits cap every input read; zero fields take safeio.DefaultLimits.
+	Limits safeio.Limits
+	// EvalTimeout bounds one evaluation of the policies; zero means the
+	// engine's default.
+	EvalTimeout time.Duration
 }
 
 // ConfigFile is a gopolicy.yaml as read: its settings by key (the CLI's
@@ -100,12 +112,12 @@ var pathKeys = map[string]bool{"policy": true, "policy-key": true, "binary": tru
 // wrong types and malformed waivers are errors naming the file (and line,
 // where the YAML gives one).
 func ReadConfigFile(path string) (*ConfigFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, safeio.DefaultLimits().Config)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("config %s: file not found", path)
 		}
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	cf := &ConfigFile{Path: path, Settings: map[string]any{}}
 	var raw map[string]any
@@ -132,6 +144,9 @@ func ReadConfigFile(path string) (*ConfigFile, error) {
 			m, ok := v.(map[string]any)
 			if !ok && v != nil {
 				return nil, fmt.Errorf("config %s: policy_data must be a mapping", path)
+			}
+			if err := CheckPolicyData(m); err != nil {
+				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
 			cf.PolicyData = m
 		case "waiver_max_days":
@@ -217,4 +232,114 @@ func checkFailOn(s string) (string, error) {
 		return s, nil
 	}
 	return "", fmt.Errorf("invalid --fail-on %q: want deny or warn", s)
+}
+
+// untrustedKeys are the settings a discovered configuration file may make:
+// they add reviewed exceptions, read more, change how the report looks,
+// or make the gate stricter. Everything else could weaken the gate.
+var untrustedKeys = map[string]func(v any) bool{
+	"format":  func(any) bool { return true },
+	"verbose": func(any) bool { return true },
+	"stamp":   func(any) bool { return true },
+	"waivers": func(any) bool { return true },
+	// The default is ci; only the same or stricter.
+	"profile": func(v any) bool { return v == "ci" || v == "prod" },
+	"fail-on": func(v any) bool { return v == "deny" || v == "warn" },
+}
+
+// CheckDiscovered enforces the trust rule for a configuration file found
+// by searching upward from the working directory. In CI that directory is
+// the repository under judgement, so its gopolicy.yaml is the judged
+// party's: it may add waivers (reviewed, owned, expiring, and shown in
+// every report), read more stamps, choose the report's look, and tighten
+// (profile ci or prod, fail-on warn). It may not remove or add policy
+// bundles, change keys, switch off built-in policies or checks, change
+// policy data, lengthen waivers, or say what to judge. A file the caller
+// names (--config, GOPOLICY_CONFIG) is trusted; so is a discovered one
+// when the caller opts in (--trust-config).
+func (cf *ConfigFile) CheckDiscovered() error {
+	var refused []string
+	for k, v := range cf.Settings {
+		if ok, known := untrustedKeys[k]; !known || !ok(v) {
+			refused = append(refused, fmt.Sprintf("%s: %v", k, v))
+		}
+	}
+	if cf.PolicyData != nil {
+		refused = append(refused, "policy_data")
+	}
+	if cf.WaiverMaxDays != nil {
+		refused = append(refused, "waiver_max_days")
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	sort.Strings(refused)
+	return fmt.Errorf("config %s was found by searching upward from the working directory, so it may belong to the code being judged, and it sets what only the caller may: %s. "+
+		"A discovered gopolicy.yaml may add waivers, stamps and report settings, and tighten (profile ci or prod, fail-on warn). "+
+		"Name the file with --config (or GOPOLICY_CONFIG) to trust it, or pass --trust-config", cf.Path, strings.Join(refused, "; "))
+}
+
+// builtinConfig is the built-in policies' default data: the types policy
+// data must keep.
+var builtinConfig = sync.OnceValues(func() (map[string]any, error) {
+	data, err := fs.ReadFile(policies.FS, "gopolicy/config/data.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+})
+
+// CheckPolicyData refuses policy data whose values do not have the type
+// of the built-in default they replace: a list of patterns given as a
+// string would otherwise silently switch a check off. Keys the built-in
+// policies do not know are left for an organisation's own policies.
+func CheckPolicyData(data map[string]any) error {
+	defaults, err := builtinConfig()
+	if err != nil {
+		return fmt.Errorf("built-in policy data: %w", err)
+	}
+	var problems []string
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		def, known := defaults[k]
+		if !known {
+			continue
+		}
+		if want, got := jsonKind(def), jsonKind(data[k]); want != got {
+			problems = append(problems, fmt.Sprintf("policy_data.%s must be %s (like the default %s), not %s", k, want, compact(def), got))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "true or false"
+	case float64, int, int64, uint64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func compact(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) > 60 {
+		return jsonKind(v)
+	}
+	return string(b)
 }

@@ -14,10 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gopolicy/gopolicy/internal/safeio"
 
 	"github.com/gopolicy/gopolicy/pkg/collect"
 	"github.com/gopolicy/gopolicy/pkg/collect/binary"
@@ -106,6 +107,9 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 	if p.now, err = ParseNow(cfg.Now); err != nil {
 		return nil, err
 	}
+	if err := CheckPolicyData(cfg.PolicyData); err != nil {
+		return nil, err
+	}
 	if p.engine, err = NewEngine(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func Sources(cfg Config) ([]eval.Source, error) {
 		if len(cfg.Bundles) == 0 {
 			return nil, errors.New("--policy-key given but no --policy bundle to verify")
 		}
-		data, err := os.ReadFile(cfg.BundleKey)
+		data, err := safeio.ReadFile(cfg.BundleKey, cfg.Limits.Or(safeio.DefaultLimits()).Key)
 		if err != nil {
 			return nil, fmt.Errorf("read --policy-key: %w", err)
 		}
@@ -164,7 +168,7 @@ func Builtin() eval.Source { return eval.Source{Name: policies.Name, FS: policie
 func loadWaivers(cfg Config) ([]waiver.Waiver, error) {
 	all := slices.Clone(cfg.Waivers)
 	for _, file := range cfg.WaiverFiles {
-		data, err := os.ReadFile(file)
+		data, err := safeio.ReadFile(file, cfg.Limits.Or(safeio.DefaultLimits()).Config)
 		if err != nil {
 			return nil, fmt.Errorf("read waivers: %w", err)
 		}
@@ -241,7 +245,7 @@ func Collect(ctx context.Context, cfg Config, s Subject) (*facts.Document, error
 		opts.Collectors = []string{collect.Binaries, collect.Rootfs, collect.Target}
 		opts.NotSelected = "artefacts only: no project directory was given, so the local machine's Go environment and toolchain are not the build's"
 	}
-	doc, err := collect.Collect(ctx, opts)
+	doc, err := collect.Collect(safeio.WithLimits(ctx, cfg.Limits), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +300,9 @@ func (p *Pipeline) Judge(ctx context.Context, s Subject) (*Result, error) {
 // facts schema first: a document of the wrong shape is an error naming
 // the JSON pointer that is wrong, never a judgement.
 func (p *Pipeline) JudgeFacts(ctx context.Context, data []byte) (*Result, error) {
+	if max := p.cfg.Limits.Or(safeio.DefaultLimits()).Facts; int64(len(data)) > max {
+		return nil, &check.Error{Message: fmt.Sprintf("the document is %s, over the %s limit for facts documents", safeio.Size(int64(len(data))), safeio.Size(max))}
+	}
 	doc, err := check.Document(data)
 	if err != nil {
 		return nil, err
