@@ -86,9 +86,9 @@ key: RSA (2048 bits or more) RS256, ECDSA ES256/ES384/ES512, Ed25519 EdDSA.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringP("output", "o", "", "bundle file to write (.tar.gz)")
-	f.String("revision", "", "revision to record in the manifest (default: the .manifest's revision)")
-	f.String("signing-key", "", "PEM private key (RSA, ECDSA or Ed25519) to sign the bundle with")
+	f.StringP("output", "o", "", "bundle `FILE` to write (.tar.gz)")
+	f.String("revision", "", "`REVISION` to record in the manifest (default: the .manifest's revision)")
+	f.String("signing-key", "", "PEM private key `FILE` (RSA, ECDSA or Ed25519) to sign the bundle with")
 	f.Bool("no-builtin", false, "check the policies alone, without the built-in bundle beside them")
 	return cmd
 }

@@ -12,15 +12,15 @@ import (
 // addCollectFlags are shared by collect and eval.
 func addCollectFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("dir", ".", "directory of the Go project (go.mod is searched for upward, like the go command)")
-	f.String("target", "", "platform the artefact will run on, as GOOS/GOARCH (e.g. linux/amd64); default: the runner")
-	f.String("target-libc", "", "C library of the target: glibc[:VERSION], musl[:VERSION] or none")
+	f.String("dir", ".", "`DIR` of the Go project (go.mod is searched for upward, like the go command)")
+	f.String("target", "", "platform the artefact will run on, as `GOOS/GOARCH` (e.g. linux/amd64); default: the runner")
+	f.String("target-libc", "", "C library of the target: `LIBC` is glibc[:VERSION], musl[:VERSION] or none")
 	f.Bool("target-static", false, "the target requires statically linked binaries")
 	f.Bool("no-go-command", false, "do not run 'go env -json' to cross-check the computed environment")
-	f.StringArray("binary", nil, "compiled artefact to check: a file, or a directory meaning every file in it (repeatable)")
-	f.String("rootfs", "", "unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
+	f.StringArray("binary", nil, "compiled artefact to check: a `PATH` to a file, or a directory meaning every file in it (repeatable)")
+	f.String("rootfs", "", "`DIR` of an unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
 	f.Bool("no-hash", false, "skip the SHA-256 of binaries (the only step that reads whole files)")
-	f.StringArray("stamp", nil, "string variable to read back from binaries, e.g. main.version (repeatable; -X targets are always read)")
+	f.StringArray("stamp", nil, "string variable (`SYMBOL`) to read back from binaries, e.g. main.version (repeatable; -X targets are always read)")
 }
 
 func (a *app) collectCommand() *cobra.Command {

@@ -21,9 +21,9 @@ import (
 
 func addPolicyFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArray("policy", nil, "extra policy bundle: a directory or .tar.gz (repeatable); added to the built-in policies")
+	f.StringArray("policy", nil, "extra policy bundle: a directory or .tar.gz `PATH` (repeatable); added to the built-in policies")
 	f.Bool("no-builtin", false, "do not load the built-in policies (use only --policy bundles)")
-	f.String("policy-key", "", "PEM public key every --policy bundle must be signed with (see 'gopolicy policies build --signing-key'); unsigned or tampered bundles are refused")
+	f.String("policy-key", "", "PEM public key `FILE` every --policy bundle must be signed with (see 'gopolicy policies build --signing-key'); unsigned or tampered bundles are refused")
 }
 
 func (a *app) evalCommand() *cobra.Command {
@@ -68,13 +68,13 @@ facts could not be collected).`,
 	addCollectFlags(cmd)
 	addPolicyFlags(cmd)
 	f := cmd.Flags()
-	f.String("facts", "", "judge this facts document (a file, or - for standard input) instead of collecting")
-	f.String("profile", "ci", "enforcement profile: dev, ci, prod, or one a policy bundle defines")
-	f.String("format", "text", "output format: text, json, sarif (code scanning), junit (CI test reports) or github (Actions annotations)")
-	f.String("fail-on", "deny", "lowest level that fails the run: deny or warn")
-	f.StringP("output", "o", "", "write the report to this file; the human report then goes to standard error")
-	f.StringArray("waivers", nil, "waiver file (repeatable); added to the waivers in gopolicy.yaml")
-	f.String("now", "", "judge waiver expiry as of this date or RFC 3339 time instead of the clock (to reproduce a past decision)")
+	f.String("facts", "", "judge this facts document (a `FILE`, or - for standard input) instead of collecting")
+	f.String("profile", "ci", "enforcement `PROFILE`: dev, ci, prod, or one a policy bundle defines")
+	f.String("format", "text", "output `FORMAT`: text, json, sarif (code scanning), junit (CI test reports) or github (Actions annotations)")
+	f.String("fail-on", "deny", "lowest `LEVEL` that fails the run: deny or warn")
+	f.StringP("output", "o", "", "write the report to this `FILE`; the human report then goes to standard error")
+	f.StringArray("waivers", nil, "waiver `FILE` (repeatable); added to the waivers in gopolicy.yaml")
+	f.String("now", "", "judge waiver expiry as of this `DATE` or RFC 3339 time instead of the clock (to reproduce a past decision)")
 	f.BoolP("verbose", "v", false, "list passed and switched-off policies in text output")
 	return cmd
 }

@@ -80,7 +80,7 @@ func (a *app) policiesCommand() *cobra.Command {
 	}
 	for _, c := range []*cobra.Command{list, show} {
 		addPolicyFlags(c)
-		c.Flags().String("format", "text", "output format: text or json")
+		c.Flags().String("format", "text", "output `FORMAT`: text or json")
 	}
 	cmd.AddCommand(list, show, a.buildCommand(), a.lintCommand(), a.docCommand())
 	return cmd

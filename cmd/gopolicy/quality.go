@@ -201,7 +201,7 @@ reference up to date.`,
 		},
 	}
 	addPolicyFlags(cmd)
-	cmd.Flags().StringP("output", "o", "", "directory for the pages")
+	cmd.Flags().StringP("output", "o", "", "`DIR` for the pages")
 	cmd.Flags().Bool("check", false, "write nothing; fail when the directory is out of date")
 	return cmd
 }

@@ -102,7 +102,7 @@ directory or a parent, then defaults.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
-	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration file (default: "+gopolicy.ConfigFileName+" in the working directory or a parent, trusted only to add waivers and tighten; see --trust-config)")
+	root.PersistentFlags().StringVar(&a.configFile, "config", "", "configuration `FILE` (default: "+gopolicy.ConfigFileName+" in the working directory or a parent, trusted only to add waivers and tighten; see --trust-config)")
 	root.PersistentFlags().BoolVar(&a.trustConfig, "trust-config", false, "trust a "+gopolicy.ConfigFileName+" found by searching upward as if named with --config (in CI it belongs to the code being judged)")
 	// -v means --verbose wherever it exists; the version has no shorthand.
 	root.Flags().Bool("version", false, "print gopolicy's version")

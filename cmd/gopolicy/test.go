@@ -44,10 +44,10 @@ coverage is under --threshold; 2 a policy or fixture could not be read.`,
 	f := cmd.Flags()
 	f.Bool("coverage", false, "report which policy lines the tests evaluate")
 	f.Float64("threshold", 0, "fail when coverage is under this percentage (implies --coverage)")
-	f.StringArray("fixtures", nil, "fixture directory (repeatable; default: DIR/fixtures of each DIR that has one)")
+	f.StringArray("fixtures", nil, "fixture `DIR` (repeatable; default: DIR/fixtures of each DIR that has one)")
 	f.Bool("builtin-tests", false, "also run the built-in policies' tests")
 	f.Bool("no-builtin", false, "do not load the built-in policies beside DIR")
-	f.String("format", "text", "output format: text or json")
+	f.String("format", "text", "output `FORMAT`: text or json")
 	f.BoolP("verbose", "v", false, "list every test, not only failures")
 	return cmd
 }
