@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/gopolicy/gopolicy/pkg/decision"
 	"io"
-	"os"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
+
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // BuildOptions configure BuildBundle.
@@ -27,7 +27,15 @@ type BuildOptions struct {
 // revision, signed when a key is given. It does not compile the policies:
 // callers check them with New first, against the bundles they run beside.
 func BuildBundle(dir string, w io.Writer, opts BuildOptions) (decision.BundleInfo, error) {
-	b, err := bundle.NewCustomReader(bundle.NewFSLoaderWithRoot(os.DirFS(dir), ".")).
+	// Read with the same checks and path layout as loading, so the files
+	// signed are the files a directory or tarball of them verifies with.
+	limits := DefaultLimits()
+	tree, err := readDir(dir, limits)
+	if err != nil {
+		return decision.BundleInfo{}, &BundleError{dir, err}
+	}
+	b, err := bundle.NewCustomReader(tree.loader(nil)).
+		WithSizeLimitBytes(limits.MaxFileBytes).
 		WithRegoVersion(ast.RegoV1).
 		WithSkipBundleVerification(true).
 		Read()

@@ -1,23 +1,17 @@
 package eval
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/gopolicy/gopolicy/pkg/decision"
-	"io"
 	"io/fs"
 	"os"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
+
+	"github.com/gopolicy/gopolicy/internal/safeio"
+	"github.com/gopolicy/gopolicy/pkg/decision"
 )
 
 // Source is one policy bundle to load: the built-in library (an fs.FS) or
@@ -49,29 +43,30 @@ type BundleError struct {
 func (e *BundleError) Error() string { return fmt.Sprintf("policy bundle %s: %v", e.Source, e.Err) }
 func (e *BundleError) Unwrap() error { return e.Err }
 
-// loadBundle reads one bundle. Without tests, the embedded bundle's
+// loadBundle reads one bundle. gopolicy reads every byte itself first,
+// within the limits (see readTarball and readDir), and OPA parses the
+// checked copy in memory. Without tests, the embedded bundle's
 // *_test.rego files are not even parsed: they are half its source, and
 // parsing dominates the start-up cost of every gopolicy process. (Files
 // of other bundles are all read, because a signature covers every file.)
-func loadBundle(src Source, withTests bool) (*loadedBundle, error) {
+func loadBundle(src Source, withTests bool, limits Limits) (*loadedBundle, error) {
+	limits = limits.orDefault()
 	var (
-		loader bundle.DirectoryLoader
+		tree   *bundleTree
 		digest string
 		where  string
+		skip   func(string) bool
 	)
 	switch {
 	case src.FS != nil:
 		where = "embedded:" + src.Name
-		d, err := digestFS(src.FS)
+		t, err := readFS(src.FS, limits)
 		if err != nil {
 			return nil, &BundleError{where, err}
 		}
-		digest = d
-		loader = bundle.NewFSLoaderWithRoot(src.FS, ".")
+		tree, digest = t, t.digest()
 		if !withTests {
-			loader = loader.WithFilter(func(p string, info fs.FileInfo, _ int) bool {
-				return !info.IsDir() && strings.HasSuffix(p, "_test.rego")
-			})
+			skip = func(name string) bool { return strings.HasSuffix(name, "_test.rego") }
 		}
 	default:
 		where = src.Path
@@ -80,32 +75,40 @@ func loadBundle(src Source, withTests bool) (*loadedBundle, error) {
 			return nil, &BundleError{where, errors.Unwrap(err)}
 		}
 		if fi.IsDir() {
-			fsys := os.DirFS(src.Path)
-			d, err := digestFS(fsys)
+			t, err := readDir(src.Path, limits)
 			if err != nil {
 				return nil, &BundleError{where, err}
 			}
-			digest = d
-			loader = bundle.NewFSLoaderWithRoot(fsys, ".")
+			tree, digest = t, t.digest()
 		} else {
-			data, err := os.ReadFile(src.Path)
+			// Opened without blocking and refused unless regular: a FIFO
+			// or /dev/zero given as a bundle must not hang or stream.
+			f, err := safeio.Open(src.Path)
+			if err != nil {
+				var le *safeio.LimitError
+				if errors.As(err, &le) {
+					return nil, &BundleError{where, fmt.Errorf("is %s, %w", le.Kind, errNotBundle)}
+				}
+				return nil, &BundleError{where, errors.Unwrap(err)}
+			}
+			defer f.Close()
+			t, d, err := readTarball(f, limits)
 			if err != nil {
 				return nil, &BundleError{where, err}
 			}
-			if !isGzip(data) {
-				return nil, &BundleError{where, errors.New("not a directory or a .tar.gz bundle")}
-			}
-			if err := checkTarball(data); err != nil {
-				return nil, &BundleError{where, err}
-			}
-			sum := sha256.Sum256(data)
-			digest = "sha256:" + hex.EncodeToString(sum[:])
-			loader = bundle.NewTarballLoader(bytes.NewReader(data))
+			tree, digest = t, d
 		}
 	}
+	return parseBundle(src, tree, skip, limits, digest, where)
+}
+
+// parseBundle hands a checked bundle tree to OPA's reader: parsing,
+// annotations and, with a key, signature verification.
+func parseBundle(src Source, tree *bundleTree, skip func(string) bool, limits Limits, digest, where string) (*loadedBundle, error) {
 	// The base directory makes every parsed location (compile errors,
 	// policy files in decisions) name a file the user can open.
-	reader := bundle.NewCustomReader(loader).
+	reader := bundle.NewCustomReader(tree.loader(skip)).
+		WithSizeLimitBytes(limits.MaxFileBytes).
 		WithBaseDir(displayBase(src)).
 		WithProcessAnnotations(true).
 		WithRegoVersion(ast.RegoV1)
@@ -114,7 +117,7 @@ func loadBundle(src Source, withTests bool) (*loadedBundle, error) {
 	} else {
 		reader = reader.WithSkipBundleVerification(true)
 	}
-	b, err := reader.Read()
+	b, err := readRecovering(reader)
 	if err != nil {
 		var errs ast.Errors
 		if errors.As(err, &errs) {
@@ -143,6 +146,20 @@ func loadBundle(src Source, withTests bool) (*loadedBundle, error) {
 		lb.info.Roots = append([]string(nil), (*b.Manifest.Roots)...)
 	}
 	return lb, nil
+}
+
+// errReaderPanic marks a bundle OPA's reader panicked on.
+var errReaderPanic = errors.New("OPA's bundle reader failed")
+
+// readRecovering runs OPA's reader; a panic on hostile input refuses the
+// bundle instead of killing the process.
+func readRecovering(r *bundle.Reader) (b bundle.Bundle, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errReaderPanic, p)
+		}
+	}()
+	return r.Read()
 }
 
 // displayBase is the prefix that turns a path inside a bundle into one
@@ -219,13 +236,13 @@ type loadedSet struct {
 	data         map[string]any
 }
 
-func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
+func loadAll(sources []Source, withTests bool, limits Limits) (*loadedSet, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no policy bundles given")
 	}
 	set := &loadedSet{modules: map[string]*ast.Module{}, moduleBundle: map[string]string{}, moduleOwner: map[string]string{}, testModules: map[string]bool{}, data: map[string]any{}}
 	for _, src := range sources {
-		lb, err := loadBundle(src, withTests)
+		lb, err := loadBundle(src, withTests, limits)
 		if err != nil {
 			return nil, err
 		}
@@ -262,54 +279,4 @@ func loadAll(sources []Source, withTests bool) (*loadedSet, error) {
 		}
 	}
 	return set, nil
-}
-
-func isGzip(data []byte) bool { return len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b }
-
-// checkTarball rejects archives that are not gzip'd tar before OPA's
-// reader sees them, so the user gets the real reason.
-func checkTarball(data []byte) error {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("read gzip: %w", err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		_, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read tar: %w", err)
-		}
-	}
-}
-
-// digestFS hashes a bundle tree: every file's slash path and content, in
-// path order, so the digest is the same on every machine.
-func digestFS(fsys fs.FS) (string, error) {
-	var files []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("walk bundle: %w", err)
-	}
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		data, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", f, err)
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", path.Clean(f), len(data))
-		h.Write(data)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

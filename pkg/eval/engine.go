@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/facts"
@@ -43,7 +44,28 @@ type Options struct {
 	// Config is merged over data.gopolicy.config, the policies' settings
 	// (allow-lists, banned modules, thresholds).
 	Config map[string]any
+	// Limits caps what each bundle may hold; zero fields take their
+	// defaults (see DefaultLimits).
+	Limits Limits
+	// Timeout bounds one judgement, all policies together: a policy
+	// still running when it passes is stopped and becomes an error
+	// finding. Zero means DefaultTimeout; negative, no deadline.
+	Timeout time.Duration
+	// MaxMemory bounds how much the Go heap may grow while one judgement
+	// runs; past it the policies still running are stopped and become
+	// error findings. Zero means DefaultMaxMemory; negative, no bound.
+	MaxMemory int64
 }
+
+const (
+	// DefaultTimeout is the deadline of one judgement. A real one takes
+	// milliseconds; only a policy that loops over a huge range, or
+	// builds a huge value, comes near it.
+	DefaultTimeout = 5 * time.Second
+	// DefaultMaxMemory is how much the heap may grow during one
+	// judgement. Judging a large project's facts takes a few MiB.
+	DefaultMaxMemory = 256 << 20
+)
 
 // Engine holds compiled policies; Evaluate is safe for concurrent use.
 type Engine struct {
@@ -53,6 +75,8 @@ type Engine struct {
 	profiles  []string
 	aggregate rego.PreparedEvalQuery
 	single    []rego.PreparedEvalQuery
+	timeout   time.Duration
+	maxMemory int64
 }
 
 // CompileError is a policy that does not compile, located at file:line.
@@ -71,24 +95,10 @@ func (e *CompileError) Error() string {
 	return "compile policies: " + strings.Join(lines, "; ")
 }
 
-// Capabilities are OPA's builtins minus everything that reaches outside
-// the facts: the network, the runtime, the clock and randomness. A
-// decision must follow from the facts and the bundle alone.
-func Capabilities() *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	banned := map[string]bool{
-		"http.send": true, "opa.runtime": true, "net.lookup_ip_addr": true,
-		"time.now_ns": true, "rand.intn": true, "uuid.rfc4122": true,
-	}
-	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool { return banned[b.Name] })
-	caps.AllowNet = []string{}
-	return caps
-}
-
 // New loads, compiles and prepares the policies. It is the expensive step:
 // build one engine per process and reuse it.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	set, err := loadAll(opts.Sources, false)
+	set, err := loadAll(opts.Sources, false, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +110,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 
 	caps := Capabilities()
+	if errs := sandboxErrors(set.modules); len(errs) > 0 {
+		return nil, &CompileError{errs}
+	}
 	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
 	compiler.Compile(set.modules)
 	if compiler.Failed() {
-		return nil, &CompileError{compiler.Errors}
+		return nil, &CompileError{explainSandbox(compiler.Errors)}
 	}
 	policies, err := readPolicies(compiler, set.moduleBundle)
 	if err != nil {
@@ -117,7 +130,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, errors.New("no policies found: every policy package needs a METADATA annotation with custom.id")
 	}
 
-	e := &Engine{policies: policies, takenOver: takenOver}
+	e := &Engine{policies: policies, takenOver: takenOver, timeout: opts.Timeout, maxMemory: opts.MaxMemory}
+	if e.timeout == 0 {
+		e.timeout = DefaultTimeout
+	}
+	if e.maxMemory == 0 {
+		e.maxMemory = DefaultMaxMemory
+	}
 	for _, lb := range set.bundles {
 		e.bundles = append(e.bundles, lb.info)
 	}

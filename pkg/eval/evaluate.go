@@ -6,15 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // InputFormatError is a facts document the engine cannot read.
@@ -74,7 +78,33 @@ func (e *Engine) EvaluateDocument(ctx context.Context, doc map[string]any, profi
 		f.Message = t.override.Describe()
 		d.Findings = append(d.Findings, f)
 	}
-	results, evalErr := e.evalAll(ctx, input)
+	// One deadline for the whole judgement, from start: the aggregate
+	// query gets its first half, the per-policy fall-back the rest.
+	start := time.Now()
+	results, evalErr := e.evalAll(ctx, start, input)
+
+	// When the one query fails, the policies it would have judged are
+	// evaluated one by one (all at once, under the same deadline).
+	var single []oneResult
+	if evalErr != nil {
+		var pending []int
+		for i, p := range e.policies {
+			if p.Enforcement(profile) == decision.LevelOff {
+				continue
+			}
+			if _, gated := gate(decision.Finding{}, p, doc, collectors); gated {
+				continue
+			}
+			pending = append(pending, i)
+		}
+		jctx := ctx
+		if e.timeout > 0 {
+			var cancel context.CancelFunc
+			jctx, cancel = context.WithDeadlineCause(ctx, start.Add(e.timeout), errDeadline)
+			defer cancel()
+		}
+		single = e.evalEach(jctx, pending, input)
+	}
 	for i, p := range e.policies {
 		base := decision.Finding{Policy: p.ID, Title: p.Title, Version: p.Version, Severity: p.Severity, Remediation: p.Remediation, Bundle: p.Bundle, Evidence: []decision.Evidence{}}
 		level := p.Enforcement(profile)
@@ -90,14 +120,14 @@ func (e *Engine) EvaluateDocument(ctx context.Context, doc map[string]any, profi
 		}
 		var violations []any
 		if evalErr != nil {
-			var err error
-			violations, err = e.evalOne(ctx, i, input)
-			if err != nil {
+			r := single[i]
+			if r.message != "" {
 				f := base
-				f.Level, f.Message = decision.LevelError, "evaluation failed: "+err.Error()
+				f.Level, f.Message = decision.LevelError, r.message
 				d.Findings = append(d.Findings, f)
 				continue
 			}
+			violations = r.violations
 		} else {
 			violations, _ = results[fmt.Sprintf("p%d", i)].([]any)
 		}
@@ -121,8 +151,35 @@ func (e *Engine) EvaluateDocument(ctx context.Context, doc map[string]any, profi
 	return d, nil
 }
 
-func (e *Engine) evalAll(ctx context.Context, input ast.Value) (map[string]any, error) {
-	rs, err := e.aggregate.Eval(ctx, rego.EvalParsedInput(input))
+// evalOptions pin what a policy could otherwise observe of the host: the
+// clock and randomness (see evalTime).
+func evalOptions(input ast.Value) []rego.EvalOption {
+	return []rego.EvalOption{rego.EvalParsedInput(input), pinTime, pinSeed}
+}
+
+var (
+	pinTime = rego.EvalTime(evalTime)
+	pinSeed = rego.EvalSeed(zeroSeed{})
+)
+
+// evalAll evaluates every policy in one query. It gets half the
+// judgement's time, so that when it fails the per-policy fall-back still
+// has the other half to find which policy failed.
+func (e *Engine) evalAll(ctx context.Context, start time.Time, input ast.Value) (map[string]any, error) {
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadlineCause(ctx, start.Add(e.timeout/2), errDeadline)
+		defer cancel()
+	}
+	gctx, stop := guardMemory(ctx, e.maxMemory)
+	rs, err := e.aggregate.Eval(gctx, evalOptions(input)...)
+	wasStopped := err != nil && stopped(gctx)
+	stop()
+	if wasStopped {
+		// What the stopped query built is garbage now; collect it so the
+		// fall-back's memory guard starts from what is live.
+		runtime.GC()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +189,52 @@ func (e *Engine) evalAll(ctx context.Context, input ast.Value) (map[string]any, 
 	return rs[0].Bindings, nil
 }
 
+// oneResult is one policy's outcome in the fall-back: its violations,
+// or the message of the error finding it becomes.
+type oneResult struct {
+	violations []any
+	message    string
+}
+
+// evalEach evaluates the policies at the given indexes one query each,
+// so an error lands on the policy that caused it. They run concurrently
+// under the judgement's one deadline and memory guard: a policy that
+// never finishes is stopped with the others' verdicts in, and the total
+// time does not grow with the number of policies.
+func (e *Engine) evalEach(ctx context.Context, indexes []int, input ast.Value) []oneResult {
+	gctx, stop := guardMemory(ctx, e.maxMemory)
+	defer stop()
+	out := make([]oneResult, len(e.policies))
+	var wg sync.WaitGroup
+	for _, i := range indexes {
+		wg.Go(func() {
+			v, err := e.evalOne(gctx, i, input)
+			if err != nil {
+				msg := "evaluation failed: " + err.Error()
+				if isCancel(err) && stopped(gctx) {
+					msg = e.describeEvalError(gctx, err)
+				}
+				out[i] = oneResult{message: msg}
+				return
+			}
+			out[i] = oneResult{violations: v}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// isCancel reports an evaluation that was cancelled rather than failed.
+func isCancel(err error) bool {
+	var te *topdown.Error
+	if errors.As(err, &te) && te.Code == topdown.CancelErr {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
 func (e *Engine) evalOne(ctx context.Context, i int, input ast.Value) ([]any, error) {
-	rs, err := e.single[i].Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := e.single[i].Eval(ctx, evalOptions(input)...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +258,13 @@ func gate(base decision.Finding, p decision.Policy, doc map[string]any, collecto
 			reason, _ := st["reason"].(string)
 			f.Level, f.Message = decision.LevelSkip, fmt.Sprintf("not applicable: %s facts were not collected (%s)", section, reason)
 			return f, true
+		case status == "" && !present && facts.Predates(docToolVersion(doc), section):
+			// The document was written before gopolicy collected this
+			// section: nothing failed, nothing was judged, and the old
+			// document keeps the verdicts it had.
+			f := base
+			f.Level, f.Message = decision.LevelSkip, fmt.Sprintf("not judged: the document was written by gopolicy %s, before %s facts were collected (since %s)", docToolVersion(doc), section, facts.SectionSince[section])
+			return f, true
 		case !present || doc[section] == nil:
 			f := base
 			f.Level = decision.LevelError
@@ -170,6 +278,12 @@ func gate(base decision.Finding, p decision.Policy, doc map[string]any, collecto
 		}
 	}
 	return decision.Finding{}, false
+}
+
+func docToolVersion(doc map[string]any) string {
+	tool, _ := doc["tool"].(map[string]any)
+	v, _ := tool["version"].(string)
+	return v
 }
 
 func problemText(st map[string]any) string {

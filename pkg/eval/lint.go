@@ -28,7 +28,7 @@ func (p LintProblem) String() string {
 // Only the bundles at the indexes in only are linted; the others are
 // loaded so the linted ones can refer to them.
 func Lint(sources []Source, only []int) ([]LintProblem, error) {
-	set, err := loadAll(sources, true)
+	set, err := loadAll(sources, true, Limits{})
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func Lint(sources []Source, only []int) ([]LintProblem, error) {
 	}
 	compiler := ast.NewCompiler().WithCapabilities(Capabilities()).WithStrict(true)
 	compiler.Compile(set.modules)
-	for _, e := range compiler.Errors {
+	for _, e := range append(sandboxErrors(set.modules), explainSandbox(compiler.Errors)...) {
 		if e.Location == nil || !linted[bundleOfFile(set, e.Location.File)] {
 			continue
 		}

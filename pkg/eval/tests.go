@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"time"
@@ -33,6 +34,13 @@ type TestOptions struct {
 	Only []int
 	// Coverage measures which policy lines the tests evaluate.
 	Coverage bool
+	// Run, when set, runs only the tests whose package-qualified name
+	// (package.test_name) matches this regular expression, as go test
+	// -run and opa test --run do.
+	Run string
+	// Limits caps what each bundle may hold; zero fields take their
+	// defaults.
+	Limits Limits
 }
 
 // Coverage is the share of policy lines the tests evaluated.
@@ -62,7 +70,7 @@ func RunTests(ctx context.Context, sources []Source, opts ...TestOptions) (*Test
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	set, err := loadAll(sources, true)
+	set, err := loadAll(sources, true, o.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -86,12 +94,21 @@ func RunTests(ctx context.Context, sources []Source, opts ...TestOptions) (*Test
 			measured[m.Package.Location.File] = m
 		}
 	}
+	if errs := sandboxErrors(modules); len(errs) > 0 {
+		return nil, &CompileError{errs}
+	}
 	compiler := ast.NewCompiler().WithCapabilities(Capabilities())
 	runner := tester.NewRunner().
 		SetCompiler(compiler).
 		SetStore(inmem.NewFromObject(set.data)).
 		RaiseBuiltinErrors(true).
 		SetTimeout(time.Minute)
+	if o.Run != "" {
+		if _, err := regexp.Compile(o.Run); err != nil {
+			return nil, fmt.Errorf("invalid --run %q: %w", o.Run, err)
+		}
+		runner = runner.Filter(o.Run)
+	}
 	var cov *cover.Cover
 	if o.Coverage {
 		cov = cover.New()
@@ -100,7 +117,7 @@ func RunTests(ctx context.Context, sources []Source, opts ...TestOptions) (*Test
 	ch, err := runner.Run(ctx, modules)
 	if err != nil {
 		if errs, ok := err.(ast.Errors); ok {
-			return nil, &CompileError{errs}
+			return nil, &CompileError{explainSandbox(errs)}
 		}
 		return nil, fmt.Errorf("run policy tests: %w", err)
 	}
