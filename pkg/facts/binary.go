@@ -8,6 +8,26 @@ const (
 	FormatUnknown = "unknown"
 )
 
+// File kinds: what a file given with --binary is, decided from its mode
+// and first bytes before any parsing (see docs/security.md).
+const (
+	// KindExecutable starts with an ELF, PE or Mach-O magic number,
+	// whatever its mode.
+	KindExecutable = "executable"
+	// KindScript has an execute bit and starts with "#!": the kernel runs
+	// it through the interpreter it names.
+	KindScript = "script"
+	// KindOtherExecutable has an execute bit and binary content in a
+	// format gopolicy does not read (WebAssembly, a.out, a damaged magic).
+	KindOtherExecutable = "other-executable"
+	// KindNotExecutable is any other regular file (README, checksums,
+	// archives, text with an execute bit but no #! line).
+	KindNotExecutable = "not-executable"
+	// KindSpecial is not a regular file: a named pipe, socket or device.
+	// It is never opened for reading.
+	KindSpecial = "special"
+)
+
 // Binary is one file given with --binary.
 type Binary struct {
 	Path string `json:"path"`
@@ -18,6 +38,13 @@ type Binary struct {
 	Format string `json:"format"`
 	// Executable reports the file mode's execute bits.
 	Executable bool `json:"executable"`
+	// Kind is what the file is (KindExecutable, KindScript,
+	// KindOtherExecutable, KindNotExecutable, KindSpecial); absent in
+	// documents written before it was recorded.
+	Kind string `json:"kind,omitempty"`
+	// FileType says what a path that is not a regular file is ("a named
+	// pipe (FIFO)", "a character device"); such a file is not read.
+	FileType string `json:"file_type,omitempty"`
 	// Error says why the file could not be read or parsed; the other
 	// sections are then partial or absent.
 	Error string     `json:"error,omitempty"`
@@ -91,10 +118,15 @@ type BuildSetting struct {
 	Value string `json:"value"`
 }
 
-// XAssignment is one -X symbol=value in -ldflags.
+// XAssignment is one -X symbol=value in -ldflags. A value that looks like
+// a credential is replaced by the Redact marker at collection.
 type XAssignment struct {
 	Symbol string `json:"symbol"`
 	Value  string `json:"value"`
+	// Hint is what findings may show of a redacted value: the first
+	// characters a credential pattern fixes (a token type such as "ghp",
+	// "AKI", "xox", or a URL scheme), never part of the secret itself.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Stamp statuses.
@@ -141,6 +173,13 @@ type ELFInfo struct {
 	Stripped   bool   `json:"stripped"`
 	GNUBuildID string `json:"gnu_build_id,omitempty"`
 	GoBuildID  string `json:"go_build_id,omitempty"`
+	// SectionTableError says why the section table could not be used (it
+	// is corrupt, lies past the end of the file, or was removed): the
+	// other fields then come from the program headers alone, as the
+	// loader sees the file (PT_INTERP, PT_DYNAMIC with DT_NEEDED, DT_RPATH,
+	// DT_RUNPATH and version needs). Stripped, the build IDs and the
+	// symbols behind each GLIBC version are then unknown.
+	SectionTableError string `json:"section_table_error,omitempty"`
 }
 
 // VersionSymbols is one required symbol version and its symbols.

@@ -5,7 +5,6 @@
 package binary
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -28,9 +28,15 @@ type Options struct {
 	Stamps []string
 }
 
-// Expand turns the --binary arguments into files: a directory stands for
-// every regular file directly in it. A path that does not exist is the
-// user's error.
+// Expand turns the --binary arguments into files. A path named
+// explicitly must be a regular file or a directory: anything else (a
+// named pipe, socket or device, or a link to one) is the user's error,
+// as is a path that does not exist. A directory stands for the
+// executables directly in it (Classify: every kind but
+// KindNotExecutable, so a README or checksum file is not listed) and for
+// the entries in it that are not regular files, which become facts saying
+// what they are; subdirectories and dangling links are left out. A
+// directory without any of these is an error.
 func Expand(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
@@ -39,6 +45,9 @@ func Expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("binary %s: %w", p, errors.Unwrap(err))
 		}
 		if !fi.IsDir() {
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("binary %s: is %s, not a regular file", p, safeio.Describe(fi.Mode()))
+			}
 			files = append(files, p)
 			continue
 		}
@@ -47,13 +56,23 @@ func Expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("binary directory %s: %w", p, err)
 		}
 		var found []string
+		others := 0
 		for _, e := range entries {
 			full := filepath.Join(p, e.Name())
-			if st, err := os.Stat(full); err == nil && st.Mode().IsRegular() {
-				found = append(found, full)
+			st, err := os.Stat(full)
+			if err != nil || st.IsDir() {
+				continue
 			}
+			if kind := classifyPath(full, st.Mode()); kind != "" && !LooksExecutable(kind) {
+				others++
+				continue
+			}
+			found = append(found, full)
 		}
 		if len(found) == 0 {
+			if others > 0 {
+				return nil, fmt.Errorf("binary directory %s: no executables in it (%d files that are not executables)", p, others)
+			}
 			return nil, fmt.Errorf("binary directory %s: no files in it", p)
 		}
 		sort.Strings(found)
@@ -62,11 +81,13 @@ func Expand(paths []string) ([]string, error) {
 	return files, nil
 }
 
-// Collect analyses one file. It never panics. What makes the file
+// Collect analyses one file. It never panics and never blocks on or
+// streams from something that is not a regular file. What makes the file
 // unreadable (it cannot be opened, read or hashed, or ctx ends) is
 // returned as an error and also recorded in the fact's Error; what makes
-// it unanalysable (not an executable, malformed headers) is only recorded
-// in the fact, for the policies to judge.
+// it unanalysable (not a regular file, larger than the Binary limit, not
+// an executable, malformed headers) is only recorded in the fact, for the
+// policies to judge.
 func Collect(ctx context.Context, path string, opts Options) (b facts.Binary, readErr error) {
 	b = facts.Binary{Path: path, Format: facts.FormatUnknown}
 	defer func() {
@@ -78,21 +99,49 @@ func Collect(ctx context.Context, path string, opts Options) (b facts.Binary, re
 		b.Error = err.Error()
 		return b, err
 	}
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return fail(err)
 	}
+	if !fi.Mode().IsRegular() {
+		special(&b, safeio.Describe(fi.Mode()))
+		return b, nil
+	}
+	f, err := safeio.Open(path)
+	if err != nil {
+		var le *safeio.LimitError
+		if errors.As(err, &le) && errors.Is(err, safeio.ErrNotRegular) {
+			// Replaced between the stat and the open.
+			special(&b, le.Kind)
+			return b, nil
+		}
+		return fail(err)
+	}
 	defer f.Close()
-	fi, err := f.Stat()
+	fi, err = f.Stat()
 	if err != nil {
 		return fail(err)
 	}
 	b.Size = fi.Size()
 	b.Executable = fi.Mode()&0o111 != 0
+	header := readHeader(f)
+	b.Kind = Classify(header, fi.Mode())
+	max := safeio.LimitsFrom(ctx).Binary
+	if b.Size > max {
+		b.Format = formatOf(header)
+		b.Error = fmt.Sprintf("a %s file is larger than the %s limit: not hashed or analysed", safeio.Size(b.Size), safeio.Size(max))
+		return b, nil
+	}
 	if !opts.NoHash {
 		h := sha256.New()
-		if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+		n, err := io.Copy(h, ctxReader{ctx, io.LimitReader(f, max+1)})
+		if err != nil {
 			return fail(fmt.Errorf("hash: %w", err))
+		}
+		if n > max {
+			b.Format = formatOf(header)
+			b.Error = fmt.Sprintf("grew past the %s limit while it was hashed: not analysed", safeio.Size(max))
+			return b, nil
 		}
 		b.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
@@ -100,7 +149,16 @@ func Collect(ctx context.Context, path string, opts Options) (b facts.Binary, re
 		return fail(err)
 	}
 	Analyse(f, &b, opts)
+	if b.Kind == facts.KindScript && b.Error != "" {
+		b.Error += " (a #! script: gopolicy checks compiled binaries only)"
+	}
 	return b, nil
+}
+
+// special records a path that is not a regular file; it is never read.
+func special(b *facts.Binary, what string) {
+	b.Kind, b.FileType = facts.KindSpecial, what
+	b.Error = fmt.Sprintf("is %s, not a regular file: not read", what)
 }
 
 // ctxReader stops a long read (hashing a large file) when ctx ends.
@@ -117,29 +175,35 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // Analyse fills in everything but identity and hash from a reader, so it
-// can run on bytes in memory (fuzzing) as well as on files.
+// can run on bytes in memory as well as on files. A parser panic on a
+// hostile file is recorded in b.Error, never raised.
 func Analyse(r io.ReaderAt, b *facts.Binary, opts Options) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			b.Error = fmt.Sprintf("malformed file: the parser failed: %v", rec)
 		}
 	}()
-	var magic [4]byte
-	if _, err := r.ReadAt(magic[:], 0); err != nil {
+	analyse(r, b, opts)
+}
+
+// analyse is Analyse without the recover, for the fuzz tests: a panic
+// there is a bug to fix, not a fact.
+func analyse(r io.ReaderAt, b *facts.Binary, opts Options) {
+	var magic [8]byte
+	n, _ := r.ReadAt(magic[:], 0)
+	if n < 4 {
 		b.Error = "too short to be an executable"
 		return
 	}
 	var img image
 	var err error
-	switch {
-	case bytes.Equal(magic[:], []byte("\x7fELF")):
-		b.Format = facts.FormatELF
-		b.ELF, img, err = readELF(r)
-	case magic[0] == 'M' && magic[1] == 'Z':
-		b.Format = facts.FormatPE
+	info := r // what build information is read from
+	switch b.Format = formatOf(magic[:n]); b.Format {
+	case facts.FormatELF:
+		b.ELF, img, info, err = readELF(r)
+	case facts.FormatPE:
 		b.PE, img, err = readPE(r)
-	case isMachO(magic):
-		b.Format = facts.FormatMachO
+	case facts.FormatMachO:
 		b.MachO, img, err = readMachO(r)
 	default:
 		b.Error = "not an ELF, PE or Mach-O file"
@@ -147,19 +211,16 @@ func Analyse(r io.ReaderAt, b *facts.Binary, opts Options) {
 	}
 	if err != nil {
 		b.Error = err.Error()
-		return
+		if img == nil {
+			return
+		}
+		// A partial read (an ELF file whose section table is unreadable):
+		// what the program headers give is still recorded, and the file
+		// stays in error.
 	}
 	if closer, ok := img.(io.Closer); ok {
 		defer closer.Close()
 	}
-	b.Go = readBuildInfo(r)
+	b.Go = readBuildInfo(info)
 	b.Stamps = readStamps(img, b.Go, opts.Stamps)
-}
-
-func isMachO(m [4]byte) bool {
-	switch string(m[:]) {
-	case "\xfe\xed\xfa\xce", "\xce\xfa\xed\xfe", "\xfe\xed\xfa\xcf", "\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe":
-		return true
-	}
-	return false
 }

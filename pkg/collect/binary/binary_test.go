@@ -187,18 +187,19 @@ func TestNonGoAndBrokenFiles(t *testing.T) {
 	data, _ := os.ReadFile(good)
 	os.WriteFile(filepath.Join(dir, "truncated"), data[:4096], 0o755)
 	os.WriteFile(filepath.Join(dir, "README"), []byte("not a binary\n"), 0o644)
+	// A directory stands for its executables: the README is not one.
 	files, err := binary.Expand([]string{dir})
-	if err != nil || len(files) != 3 {
+	if err != nil || len(files) != 2 {
 		t.Fatalf("expand: %v %v", files, err)
 	}
 	byName := map[string]facts.Binary{}
-	for _, p := range files {
+	for _, p := range append(files, filepath.Join(dir, "README")) {
 		byName[filepath.Base(p)], _ = binary.Collect(context.Background(), p, binary.Options{})
 	}
-	if b := byName["truncated"]; b.Error == "" || b.Format != facts.FormatELF {
+	if b := byName["truncated"]; b.Error == "" || b.Format != facts.FormatELF || b.Kind != facts.KindExecutable {
 		t.Errorf("truncated: %+v", b)
 	}
-	if b := byName["README"]; b.Format != facts.FormatUnknown || b.Executable || !strings.Contains(b.Error, "not an ELF, PE or Mach-O") {
+	if b := byName["README"]; b.Format != facts.FormatUnknown || b.Executable || b.Kind != facts.KindNotExecutable || !strings.Contains(b.Error, "not an ELF, PE or Mach-O") {
 		t.Errorf("README: %+v", b)
 	}
 	if ls, err := exec.LookPath("ls"); err == nil {

@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/gopolicy/gopolicy/internal/quoted"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -42,8 +41,15 @@ func readBuildInfo(r io.ReaderAt) *facts.GoBuild {
 		g.Deps = append(g.Deps, moduleRef(*d))
 	}
 	for _, s := range bi.Settings {
-		g.Settings = append(g.Settings, facts.BuildSetting{Key: s.Key, Value: s.Value})
-		applySetting(g, s.Key, s.Value)
+		value := s.Value
+		if s.Key == "-ldflags" {
+			// Credentials passed with -X are replaced before they are
+			// stored anywhere, here and in the setting itself.
+			value, g.XAssignments, g.StripSymbols, g.StripDWARF = RedactLDFlags(value)
+			g.LDFlags, g.LDFlagsRecorded = value, true
+		}
+		g.Settings = append(g.Settings, facts.BuildSetting{Key: s.Key, Value: value})
+		applySetting(g, s.Key, value)
 	}
 	if lvl, ok := archLevelVar[g.GOARCH]; ok {
 		for _, s := range bi.Settings {
@@ -80,10 +86,6 @@ func applySetting(g *facts.GoBuild, key, value string) {
 		g.Tags = strings.Split(value, ",")
 	case "-trimpath":
 		g.Trimpath = value == "true"
-	case "-ldflags":
-		g.LDFlags = value
-		g.LDFlagsRecorded = true
-		g.XAssignments, g.StripSymbols, g.StripDWARF = ParseLDFlags(value)
 	case "-gcflags":
 		g.GCFlags = value
 	case "GOEXPERIMENT":
@@ -108,34 +110,12 @@ func applySetting(g *facts.GoBuild, key, value string) {
 
 // ParseLDFlags extracts -X assignments and the strip flags from the
 // -ldflags value as build info records it (the go command's quoting).
+// The values are as recorded: collection uses RedactLDFlags.
 func ParseLDFlags(s string) (xs []facts.XAssignment, stripSymbols, stripDWARF bool) {
-	xs = []facts.XAssignment{}
-	words, err := quoted.Split(s)
-	if err != nil {
-		words = strings.Fields(s)
-	}
-	for i := 0; i < len(words); i++ {
-		w := strings.TrimPrefix(words[i], "-")
-		w = strings.TrimPrefix(w, "-")
-		var arg string
-		switch {
-		case w == "X" && i+1 < len(words):
-			i++
-			arg = words[i]
-		case strings.HasPrefix(w, "X="):
-			arg = w[2:]
-		case w == "s" || w == "s=true":
-			stripSymbols, stripDWARF = true, true
-			continue
-		case w == "w" || w == "w=true":
-			stripDWARF = true
-			continue
-		default:
-			continue
-		}
-		if sym, val, ok := strings.Cut(arg, "="); ok {
-			xs = append(xs, facts.XAssignment{Symbol: sym, Value: val})
-		}
+	args, stripSymbols, stripDWARF := parseLDFlags(s)
+	xs = make([]facts.XAssignment, 0, len(args))
+	for _, a := range args {
+		xs = append(xs, a.x)
 	}
 	return xs, stripSymbols, stripDWARF
 }

@@ -21,11 +21,39 @@ var elfGOARCH = map[elf.Machine]string{
 	elf.EM_LOONGARCH: "loong64",
 }
 
-func readELF(r io.ReaderAt) (*facts.ELFInfo, image, error) {
+// readELF reads an ELF file's headers. When the section table cannot be
+// read (it lies past the end of a truncated file, or its string table
+// index is bad), the file is read again as readelf -l reads it, from the
+// program headers alone: the returned info is then partial, err says
+// why, and buildInfo is a reader that hides the broken section table
+// from debug/buildinfo too. A nil image means nothing could be read.
+func readELF(r io.ReaderAt) (info *facts.ELFInfo, img image, buildInfo io.ReaderAt, err error) {
 	f, err := elf.NewFile(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read ELF headers: %w", err)
+	if err == nil {
+		info, err = elfInfo(f)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return info, &elfImage{f}, r, nil
 	}
+	hidden := hideSectionTable(r)
+	pf, perr := elf.NewFile(hidden)
+	if perr != nil {
+		return nil, nil, nil, fmt.Errorf("read ELF headers: %w", err)
+	}
+	info, perr = elfInfo(pf)
+	if perr != nil {
+		return nil, nil, nil, fmt.Errorf("read ELF headers: %w; program headers: %v", err, perr)
+	}
+	info.SectionTableError = err.Error()
+	return info, &elfImage{pf}, hidden, fmt.Errorf("the ELF section table is unreadable (%v): only the program headers were read", err)
+}
+
+// elfInfo fills the facts from an ELF file. Dynamic linking is read from
+// the .dynamic section with its symbols when there is one, else from the
+// PT_DYNAMIC segment, which is what the loader reads. A dynamic table
+// that cannot be read is an error: its absence would read as "static".
+func elfInfo(f *elf.File) (*facts.ELFInfo, error) {
 	info := &facts.ELFInfo{
 		Class:         f.Class.String(),
 		Machine:       f.Machine.String(),
@@ -41,13 +69,13 @@ func readELF(r io.ReaderAt) (*facts.ELFInfo, image, error) {
 	if f.Machine == elf.EM_MIPS && f.ByteOrder == binary.LittleEndian {
 		info.GOARCH = "mipsle"
 	}
-	var hasRelro, stackSeen, stackExec bool
+	var hasRelro, stackSeen, stackExec, hasDynamic bool
 	for _, p := range f.Progs {
 		switch p.Type {
 		case elf.PT_INTERP:
 			data, err := readProg(p)
 			if err != nil {
-				return nil, nil, fmt.Errorf("read ELF interpreter: %w", err)
+				return nil, fmt.Errorf("read ELF interpreter: %w", err)
 			}
 			info.Interpreter = strings.TrimRight(string(data), "\x00")
 		case elf.PT_GNU_RELRO:
@@ -55,27 +83,45 @@ func readELF(r io.ReaderAt) (*facts.ELFInfo, image, error) {
 		case elf.PT_GNU_STACK:
 			stackSeen = true
 			stackExec = p.Flags&elf.PF_X != 0
+		case elf.PT_DYNAMIC:
+			hasDynamic = true
 		}
 	}
 	info.NX = stackSeen && !stackExec
+	if len(f.Sections) == 0 {
+		info.SectionTableError = "the file has no section table"
+	}
+	var dyn *dynamicInfo
 	if f.Section(".dynamic") != nil {
-		if libs, err := f.ImportedLibraries(); err == nil {
-			info.Needed = append(info.Needed, libs...)
+		var err error
+		if dyn, err = sectionDynamic(f, info); err != nil {
+			if !hasDynamic {
+				return nil, fmt.Errorf("read ELF dynamic section: %w", err)
+			}
+			dyn = nil
 		}
-		info.RPath = dynStrings(f, elf.DT_RPATH)
-		info.RunPath = dynStrings(f, elf.DT_RUNPATH)
-		flags, _ := f.DynValue(elf.DT_FLAGS)
-		flags1, _ := f.DynValue(elf.DT_FLAGS_1)
-		bindNow, _ := f.DynValue(elf.DT_BIND_NOW)
-		now := len(bindNow) > 0 || anyBit(flags, uint64(elf.DF_BIND_NOW)) || anyBit(flags1, uint64(elf.DF_1_NOW))
+	}
+	if dyn == nil && hasDynamic {
+		var err error
+		if dyn, err = progDynamic(f); err != nil {
+			return nil, fmt.Errorf("read ELF dynamic segment: %w", err)
+		}
+		for _, v := range dyn.versions {
+			info.GlibcVersions = append(info.GlibcVersions, facts.VersionSymbols{Version: v, Symbols: []string{}})
+		}
+		sortVersions(info)
+	}
+	if dyn != nil {
+		info.Needed = append(info.Needed, dyn.needed...)
+		info.RPath, info.RunPath = splitPaths(dyn.rpath), splitPaths(dyn.runpath)
+		now := dyn.bindNow || dyn.flags&uint64(elf.DF_BIND_NOW) != 0 || dyn.flags1&uint64(elf.DF_1_NOW) != 0
 		if hasRelro {
 			info.RELRO = "partial"
 			if now {
 				info.RELRO = "full"
 			}
 		}
-		info.PIE = f.Type == elf.ET_DYN && (anyBit(flags1, uint64(elf.DF_1_PIE)) || info.Interpreter != "")
-		readVersionNeeds(f, info)
+		info.PIE = f.Type == elf.ET_DYN && (dyn.flags1&uint64(elf.DF_1_PIE) != 0 || info.Interpreter != "")
 	} else if hasRelro {
 		info.RELRO = "partial"
 	}
@@ -87,7 +133,55 @@ func readELF(r io.ReaderAt) (*facts.ELFInfo, image, error) {
 	info.Stripped = f.Section(".symtab") == nil
 	info.GNUBuildID = noteDesc(f, ".note.gnu.build-id", "GNU", true)
 	info.GoBuildID = noteDesc(f, ".note.go.buildid", "Go", false)
-	return info, &elfImage{f}, nil
+	return info, nil
+}
+
+// dynamicInfo is the dynamic table's content gopolicy uses.
+type dynamicInfo struct {
+	needed, rpath, runpath []string
+	flags, flags1          uint64
+	bindNow                bool
+	versions               []string // GLIBC_ versions needed (segment only)
+}
+
+// sectionDynamic reads the dynamic table through the section headers,
+// with the symbols behind each GLIBC version.
+func sectionDynamic(f *elf.File, info *facts.ELFInfo) (*dynamicInfo, error) {
+	d := &dynamicInfo{}
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		return nil, err
+	}
+	d.needed = libs
+	if d.rpath, err = f.DynString(elf.DT_RPATH); err != nil {
+		return nil, err
+	}
+	if d.runpath, err = f.DynString(elf.DT_RUNPATH); err != nil {
+		return nil, err
+	}
+	flags, err := f.DynValue(elf.DT_FLAGS)
+	if err != nil {
+		return nil, err
+	}
+	flags1, _ := f.DynValue(elf.DT_FLAGS_1)
+	bindNow, _ := f.DynValue(elf.DT_BIND_NOW)
+	for _, v := range flags {
+		d.flags |= v
+	}
+	for _, v := range flags1 {
+		d.flags1 |= v
+	}
+	d.bindNow = len(bindNow) > 0
+	readVersionNeeds(f, info)
+	return d, nil
+}
+
+func splitPaths(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		out = append(out, strings.Split(v, ":")...)
+	}
+	return out
 }
 
 func readProg(p *elf.Prog) ([]byte, error) {
@@ -97,27 +191,6 @@ func readProg(p *elf.Prog) ([]byte, error) {
 	data := make([]byte, p.Filesz)
 	_, err := p.ReadAt(data, 0)
 	return data, err
-}
-
-func anyBit(vals []uint64, bit uint64) bool {
-	for _, v := range vals {
-		if v&bit != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func dynStrings(f *elf.File, tag elf.DynTag) []string {
-	vals, err := f.DynString(tag)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, v := range vals {
-		out = append(out, strings.Split(v, ":")...)
-	}
-	return out
 }
 
 // readVersionNeeds records the GLIBC_x.y versions the binary's imported
@@ -152,6 +225,11 @@ func readVersionNeeds(f *elf.File, info *facts.ELFInfo) {
 		sort.Strings(names)
 		info.GlibcVersions = append(info.GlibcVersions, facts.VersionSymbols{Version: v, Symbols: names})
 	}
+	sortVersions(info)
+}
+
+// sortVersions orders GlibcVersions numerically and sets GlibcMax.
+func sortVersions(info *facts.ELFInfo) {
 	sort.Slice(info.GlibcVersions, func(i, j int) bool {
 		return libc.CompareVersions(info.GlibcVersions[i].Version, info.GlibcVersions[j].Version) < 0
 	})

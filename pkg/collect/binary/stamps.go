@@ -74,6 +74,7 @@ func readStamps(img image, g *facts.GoBuild, configured []string) []facts.Stamp 
 			continue
 		}
 		readString(img, sym, s)
+		redactStamp(s, isMarker(s.Expected))
 		out = append(out, *s)
 	}
 	return out

@@ -1,16 +1,26 @@
 // Package libc identifies the C library of a filesystem tree (the machine's
 // own root, or an unpacked image) from the files themselves: the musl
 // loader's presence, or the GLIBC_x.y versions that libc.so.6 defines.
+//
+// Every file is read inside the tree (package imagefs): an image's links,
+// absolute or relative, never lead to the host's own libraries, and only
+// regular files of bounded size are opened.
 package libc
 
 import (
+	"bytes"
+	"context"
 	"debug/elf"
+	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
+	"github.com/gopolicy/gopolicy/pkg/collect/rootfs/imagefs"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -28,46 +38,95 @@ var SearchDirs = []string{
 // own shell says which C library the system uses: a glibc machine may
 // carry the musl loader too (Debian's musl-tools), and the reverse.
 func Detect(root string) facts.Libc {
-	switch shellLibc(root) {
-	case facts.LibcMusl:
-		if l, ok := detectMusl(root); ok {
-			return l
-		}
-	case facts.LibcGlibc:
-		if l, ok := detectGlibc(root); ok {
-			return l
-		}
+	fsys, err := imagefs.Open(root)
+	if err != nil {
+		return facts.Libc{Flavour: facts.LibcNone}
 	}
-	if l, ok := detectGlibc(root); ok {
-		return l
-	}
-	if l, ok := detectMusl(root); ok {
-		return l
-	}
-	return facts.Libc{Flavour: facts.LibcNone}
+	defer fsys.Close()
+	l, _ := DetectFS(context.Background(), fsys)
+	return l
 }
 
-// shellLibc reads the interpreter of the image's shell. Links are not
-// followed, so an image's absolute links cannot point outside it.
-func shellLibc(root string) string {
-	for _, sh := range []string{"bin/sh", "usr/bin/sh", "bin/busybox", "usr/bin/env"} {
-		p := filepath.Join(root, sh)
-		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+// DetectFS is Detect inside an open tree. Files that exist but cannot be
+// read (a named pipe where libc.so.6 should be, a file over the size
+// limit) are problems; the detection goes on without them. Libc.Path is
+// the host path of the file that decided.
+func DetectFS(ctx context.Context, fsys *imagefs.FS) (facts.Libc, []facts.Problem) {
+	d := &detector{fsys: fsys, max: safeio.LimitsFrom(ctx).Binary}
+	switch d.shellLibc() {
+	case facts.LibcMusl:
+		if l, ok := d.musl(); ok {
+			return l, d.problems
+		}
+	case facts.LibcGlibc:
+		if l, ok := d.glibc(); ok {
+			return l, d.problems
+		}
+	}
+	if l, ok := d.glibc(); ok {
+		return l, d.problems
+	}
+	if l, ok := d.musl(); ok {
+		return l, d.problems
+	}
+	return facts.Libc{Flavour: facts.LibcNone}, d.problems
+}
+
+type detector struct {
+	fsys     *imagefs.FS
+	max      int64
+	problems []facts.Problem
+	reported map[string]bool
+}
+
+// open opens a regular file inside the tree; a file that exists but is
+// not one, or is too large, is a problem (once).
+func (d *detector) open(p string) (*os.File, bool) {
+	f, err := d.fsys.Open(p)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			d.problem(p, err)
+		}
+		return nil, false
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() > d.max {
+		f.Close()
+		if err == nil {
+			err = &safeio.LimitError{Path: d.fsys.HostPath(p), Kind: "a " + safeio.Size(fi.Size()) + " file", Max: d.max, Err: safeio.ErrTooLarge}
+		}
+		d.problem(p, err)
+		return nil, false
+	}
+	return f, true
+}
+
+func (d *detector) problem(p string, err error) {
+	if d.reported == nil {
+		d.reported = map[string]bool{}
+	}
+	if d.reported[p] {
+		return
+	}
+	d.reported[p] = true
+	msg := err.Error()
+	host := d.fsys.HostPath(p)
+	// The error usually names the host path already.
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "open "+host+": "), host+": ")
+	d.problems = append(d.problems, facts.Problem{Path: host, Message: msg})
+}
+
+// shellLibc reads the interpreter of the image's shell, following links
+// inside the image (/bin/sh is usually a link to dash or busybox).
+func (d *detector) shellLibc() string {
+	for _, sh := range []string{"/bin/sh", "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"} {
+		if !d.fsys.IsRegular(sh) {
 			continue
 		}
-		f, err := elf.Open(p)
-		if err != nil {
+		f, ok := d.open(sh)
+		if !ok {
 			continue
 		}
-		interp := ""
-		for _, prog := range f.Progs {
-			if prog.Type == elf.PT_INTERP && prog.Filesz < 256 {
-				buf := make([]byte, prog.Filesz)
-				if _, err := prog.ReadAt(buf, 0); err == nil {
-					interp = strings.TrimRight(string(buf), "\x00")
-				}
-			}
-		}
+		interp := Interpreter(f)
 		f.Close()
 		switch {
 		case strings.Contains(interp, "ld-musl"):
@@ -79,42 +138,89 @@ func shellLibc(root string) string {
 	return ""
 }
 
-func detectMusl(root string) (facts.Libc, bool) {
-	for _, dir := range []string{"lib", "usr/lib"} {
-		matches, _ := filepath.Glob(filepath.Join(root, dir, "ld-musl-*.so.1"))
-		if len(matches) > 0 {
-			return facts.Libc{Flavour: facts.LibcMusl, Version: muslVersion(matches[0]), Path: matches[0]}, true
+// Interpreter returns an ELF file's PT_INTERP, or "".
+func Interpreter(r io.ReaderAt) string {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return ""
+	}
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP && prog.Filesz < 256 {
+			buf := make([]byte, prog.Filesz)
+			if _, err := prog.ReadAt(buf, 0); err == nil {
+				return strings.TrimRight(string(buf), "\x00")
+			}
+		}
+	}
+	return ""
+}
+
+func (d *detector) musl() (facts.Libc, bool) {
+	for _, dir := range []string{"/lib", "/usr/lib"} {
+		matches, _ := d.fsys.Glob(path.Join(dir, "ld-musl-*.so.1"), 64)
+		for _, m := range matches {
+			if !d.fsys.IsRegular(m) {
+				continue
+			}
+			l := facts.Libc{Flavour: facts.LibcMusl, Path: d.fsys.HostPath(m)}
+			if f, ok := d.open(m); ok {
+				l.Version = muslVersionOf(f)
+				f.Close()
+			}
+			return l, true
 		}
 	}
 	return facts.Libc{}, false
 }
 
-func detectGlibc(root string) (facts.Libc, bool) {
+func (d *detector) glibc() (facts.Libc, bool) {
 	for _, dir := range SearchDirs {
-		p := filepath.Join(root, dir, "libc.so.6")
-		if _, err := os.Stat(p); err != nil {
+		p := path.Join("/", dir, "libc.so.6")
+		if _, err := d.fsys.Stat(p); err != nil {
 			continue
 		}
-		v, err := GlibcVersion(p)
-		if err != nil {
-			return facts.Libc{Flavour: facts.LibcGlibc, Path: p}, true
+		l := facts.Libc{Flavour: facts.LibcGlibc, Path: d.fsys.HostPath(p)}
+		f, ok := d.open(p)
+		if !ok {
+			// It exists but cannot be read: glibc of unknown version.
+			return l, true
 		}
-		return facts.Libc{Flavour: facts.LibcGlibc, Version: v, Path: p}, true
+		l.Version, _ = GlibcVersionOf(f)
+		f.Close()
+		return l, true
 	}
 	return facts.Libc{}, false
 }
 
 // GlibcVersion returns the newest GLIBC_x.y version a libc.so.6 defines,
-// which is the glibc release it belongs to.
-func GlibcVersion(path string) (string, error) {
-	f, err := elf.Open(path)
+// which is the glibc release it belongs to. The file must be a regular
+// file within the binary size limit.
+func GlibcVersion(p string) (string, error) {
+	f, err := safeio.Open(p)
 	if err != nil {
-		return "", fmt.Errorf("open %s: %w", path, err)
+		return "", fmt.Errorf("open %s: %w", p, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > safeio.DefaultLimits().Binary {
+		return "", &safeio.LimitError{Path: p, Kind: "a " + safeio.Size(fi.Size()) + " file", Max: safeio.DefaultLimits().Binary, Err: safeio.ErrTooLarge}
+	}
+	v, err := GlibcVersionOf(f)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	return v, nil
+}
+
+// GlibcVersionOf reads the newest GLIBC_x.y version definition from an
+// ELF image.
+func GlibcVersionOf(r io.ReaderAt) (string, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return "", fmt.Errorf("read ELF headers: %w", err)
+	}
 	defs, err := f.DynamicVersions()
 	if err != nil {
-		return "", fmt.Errorf("read version definitions of %s: %w", path, err)
+		return "", fmt.Errorf("read version definitions: %w", err)
 	}
 	best := ""
 	for _, d := range defs {
@@ -125,26 +231,26 @@ func GlibcVersion(path string) (string, error) {
 		}
 	}
 	if best == "" {
-		return "", fmt.Errorf("%s defines no GLIBC_ versions", path)
+		return "", errors.New("no GLIBC_ version definitions")
 	}
 	return best, nil
 }
 
-// muslVersion reads the version string musl embeds in its loader; musl
-// has no symbol versions to read it from. Only the first 1 MiB is scanned.
-func muslVersion(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	n, _ := f.Read(buf)
-	buf = buf[:n]
-	// The loader's usage text reads "musl libc (x86_64)\nVersion 1.2.3\n".
-	const marker = "Version "
-	for i := 0; ; {
-		j := strings.Index(string(buf[i:]), marker)
+// muslScan is how much of the musl loader is searched for its version.
+const muslScan = 1 << 20
+
+func muslVersionOf(r io.Reader) string {
+	buf, _ := io.ReadAll(io.LimitReader(r, muslScan))
+	return MuslVersion(buf)
+}
+
+// MuslVersion finds the version string musl embeds in its loader; musl
+// has no symbol versions to read it from. The loader's usage text reads
+// "musl libc (x86_64)\nVersion 1.2.3\n".
+func MuslVersion(buf []byte) string {
+	marker := []byte("Version ")
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], marker)
 		if j < 0 {
 			return ""
 		}
@@ -158,6 +264,7 @@ func muslVersion(path string) string {
 		}
 		i = start
 	}
+	return ""
 }
 
 // IsVersion reports whether v is dotted decimal ("2.34", "2.3.4").

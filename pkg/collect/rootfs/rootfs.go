@@ -4,7 +4,6 @@
 package rootfs
 
 import (
-	"bufio"
 	"context"
 	"debug/elf"
 	"errors"
@@ -14,8 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/collect/libc"
-	"github.com/gopolicy/gopolicy/pkg/collect/runner"
+	"github.com/gopolicy/gopolicy/pkg/collect/rootfs/imagefs"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -37,7 +37,10 @@ var elfGOARCH = map[elf.Machine]string{
 }
 
 // Collect reads the rootfs facts. A directory that does not exist is the
-// user's error.
+// user's error. Every file is read inside the image (package imagefs):
+// links resolve as they would in a container, nothing on the host outside
+// dir is opened, and only regular files within the size limits are read;
+// what cannot be read is a problem.
 func Collect(ctx context.Context, dir string) (*facts.Rootfs, []facts.Problem, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -48,38 +51,41 @@ func Collect(ctx context.Context, dir string) (*facts.Rootfs, []facts.Problem, e
 	} else if !fi.IsDir() {
 		return nil, nil, fmt.Errorf("rootfs %s: not a directory", dir)
 	}
-	r := &facts.Rootfs{Dir: abs, Distro: runner.ReadOSRelease(abs), LibraryDirs: []string{}}
-	r.Libc = libc.Detect(abs)
-	for _, probe := range []string{r.Libc.Path, filepath.Join(abs, "bin", "sh"), filepath.Join(abs, "bin", "busybox")} {
+	fsys, err := imagefs.Open(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rootfs %s: %w", dir, errors.Unwrap(err))
+	}
+	defer fsys.Close()
+	r := &facts.Rootfs{Dir: abs, LibraryDirs: []string{}}
+	var problems []facts.Problem
+	var probs []facts.Problem
+	r.Distro, probs = readOSRelease(ctx, fsys)
+	problems = append(problems, probs...)
+	r.Libc, probs = libc.DetectFS(ctx, fsys)
+	problems = append(problems, probs...)
+	max := safeio.LimitsFrom(ctx).Binary
+	for _, probe := range []string{imagePath(fsys, r.Libc.Path), "/bin/sh", "/bin/busybox"} {
 		if probe == "" {
 			continue
 		}
-		if host, err := Resolve(abs, strings.TrimPrefix(probe, abs)); err == nil {
-			if f, err := elf.Open(host); err == nil {
-				r.Arch = elfGOARCH[f.Machine]
-				f.Close()
-				if r.Arch != "" {
-					break
-				}
+		if m, ok := elfMachine(fsys, probe, max); ok {
+			if r.Arch = elfGOARCH[m]; r.Arch != "" {
+				break
 			}
 		}
 	}
 	for _, f := range caFiles {
-		if host, err := Resolve(abs, f); err == nil && isFile(host) {
+		if fsys.IsRegular(f) {
 			r.CABundle, r.CABundleFound = f, true
 			break
 		}
 	}
 	if !r.CABundleFound {
 		for _, d := range caDirs {
-			host, err := Resolve(abs, d)
-			if err != nil {
-				continue
-			}
-			entries, _ := os.ReadDir(host)
-			for _, e := range entries {
-				if strings.HasSuffix(e.Name(), ".pem") || strings.HasSuffix(e.Name(), ".crt") {
-					r.CABundle, r.CABundleFound = path.Join(d, e.Name()), true
+			names, _ := fsys.ReadDirNames(d, 1<<16)
+			for _, n := range names {
+				if strings.HasSuffix(n, ".pem") || strings.HasSuffix(n, ".crt") {
+					r.CABundle, r.CABundleFound = path.Join(d, n), true
 					break
 				}
 			}
@@ -91,130 +97,97 @@ func Collect(ctx context.Context, dir string) (*facts.Rootfs, []facts.Problem, e
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	dirs, problems := ldsoConf(abs)
+	dirs, probs := ldsoConf(ctx, fsys)
 	r.LibraryDirs = dirs
+	problems = append(problems, probs...)
 	return r, problems, ctx.Err()
 }
 
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
+// imagePath turns a host path under the image back into an image path.
+func imagePath(fsys *imagefs.FS, host string) string {
+	if host == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(fsys.Dir(), host)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return ""
+	}
+	return "/" + filepath.ToSlash(rel)
 }
 
-// ldsoConf lists the directories ld.so searches: /etc/ld.so.conf with its
-// includes, then the multiarch and default directories.
-func ldsoConf(root string) ([]string, []facts.Problem) {
-	var dirs []string
-	var problems []facts.Problem
-	seen := map[string]bool{}
-	add := func(d string) {
-		d = path.Clean("/" + d)
-		if !seen[d] {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
+// elfMachine reads the ELF machine of a regular file inside the image.
+func elfMachine(fsys *imagefs.FS, p string, max int64) (elf.Machine, bool) {
+	f, err := openELF(fsys, p, max)
+	if err != nil {
+		return 0, false
 	}
-	var read func(file string, depth int)
-	read = func(file string, depth int) {
-		if depth > 8 {
-			problems = append(problems, facts.Problem{Path: file, Message: "ld.so.conf includes nest too deeply"})
-			return
-		}
-		host, err := Resolve(root, file)
-		if err != nil {
-			return
-		}
-		f, err := os.Open(host)
-		if err != nil {
-			return
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = strings.TrimSpace(line[:i])
-			}
-			if line == "" {
-				continue
-			}
-			if pattern, ok := strings.CutPrefix(line, "include"); ok {
-				pattern = strings.TrimSpace(pattern)
-				if !path.IsAbs(pattern) {
-					pattern = path.Join(path.Dir(file), pattern)
-				}
-				matches, _ := filepath.Glob(filepath.Join(root, pattern))
-				for _, m := range matches {
-					rel, _ := filepath.Rel(root, m)
-					read("/"+filepath.ToSlash(rel), depth+1)
-				}
-				continue
-			}
-			add(line)
-		}
+	defer f.Close()
+	return f.Machine, true
+}
+
+// elfFile is an ELF file read from an image, closed with its file.
+type elfFile struct {
+	*elf.File
+	file *os.File
+}
+
+func (e elfFile) Close() error { return e.file.Close() }
+
+func openELF(fsys *imagefs.FS, p string, max int64) (elfFile, error) {
+	file, err := fsys.Open(p)
+	if err != nil {
+		return elfFile{}, err
 	}
-	read("/etc/ld.so.conf", 0)
-	for _, d := range libc.SearchDirs {
-		add(d)
+	if fi, err := file.Stat(); err != nil || fi.Size() > max {
+		file.Close()
+		return elfFile{}, fmt.Errorf("%s: too large or unreadable", p)
 	}
-	return dirs, problems
+	f, err := elf.NewFile(file)
+	if err != nil {
+		file.Close()
+		return elfFile{}, err
+	}
+	return elfFile{f, file}, nil
 }
 
 // Resolve maps an absolute path inside root to a host path, following
 // symbolic links the way they resolve inside the image: an absolute link
-// target starts again at root, never at the host's /.
+// target starts again at root, never at the host's /, and ".." stops at
+// root. The host path is for messages: open files with package imagefs,
+// which cannot leave the root even if the tree changes meanwhile.
 func Resolve(root, p string) (string, error) {
-	parts := strings.Split(strings.Trim(path.Clean("/"+filepath.ToSlash(p)), "/"), "/")
-	cur := ""
-	for hops := 0; len(parts) > 0; {
-		part := parts[0]
-		parts = parts[1:]
-		if part == "" || part == "." {
-			continue
-		}
-		if part == ".." {
-			cur = path.Dir(cur)
-			if cur == "." || cur == "/" {
-				cur = ""
-			}
-			continue
-		}
-		next := cur + "/" + part
-		host := filepath.Join(root, filepath.FromSlash(next))
-		fi, err := os.Lstat(host)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		hops++
-		if hops > 40 {
-			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
-		}
-		target, err := os.Readlink(host)
-		if err != nil {
-			return "", err
-		}
-		rest := strings.Split(strings.Trim(filepath.ToSlash(target), "/"), "/")
-		if path.IsAbs(filepath.ToSlash(target)) {
-			cur = ""
-		}
-		parts = append(rest, parts...)
+	fsys, err := imagefs.Open(root)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(root, filepath.FromSlash(cur)), nil
+	defer fsys.Close()
+	r, err := fsys.Resolve(p)
+	if err != nil {
+		return "", err
+	}
+	return fsys.HostPath(r), nil
 }
 
 // Libraries resolves a binary's interpreter and DT_NEEDED entries inside
 // the rootfs: DT_RPATH (when there is no DT_RUNPATH), DT_RUNPATH, then the
 // ld.so.conf and default directories; a library of the wrong ELF class or
-// machine is skipped, as ld.so skips it.
+// machine is skipped, as ld.so skips it. Only regular files inside the
+// image count.
 func Libraries(r *facts.Rootfs, e *facts.ELFInfo) *facts.LibraryResolution {
 	res := &facts.LibraryResolution{Resolved: map[string]string{}, Missing: []string{}}
+	fsys, err := imagefs.Open(r.Dir)
+	if err != nil {
+		if e.Interpreter != "" {
+			res.Interpreter = e.Interpreter
+			res.Missing = append(res.Missing, e.Interpreter)
+		}
+		res.Missing = append(res.Missing, e.Needed...)
+		return res
+	}
+	defer fsys.Close()
 	if e.Interpreter != "" {
 		res.Interpreter = e.Interpreter
-		if host, err := Resolve(r.Dir, e.Interpreter); err == nil && isFile(host) {
+		if fsys.IsRegular(e.Interpreter) {
 			res.InterpreterFound = true
 		} else {
 			res.Missing = append(res.Missing, e.Interpreter)
@@ -226,8 +199,9 @@ func Libraries(r *facts.Rootfs, e *facts.ELFInfo) *facts.LibraryResolution {
 	}
 	search = append(search, e.RunPath...)
 	search = append(search, r.LibraryDirs...)
+	max := safeio.DefaultLimits().Binary
 	for _, lib := range e.Needed {
-		if found, ok := findLibrary(r.Dir, lib, search, e); ok {
+		if found, ok := findLibrary(fsys, lib, search, e, max); ok {
 			res.Resolved[lib] = found
 		} else {
 			res.Missing = append(res.Missing, lib)
@@ -236,7 +210,7 @@ func Libraries(r *facts.Rootfs, e *facts.ELFInfo) *facts.LibraryResolution {
 	return res
 }
 
-func findLibrary(root, lib string, search []string, e *facts.ELFInfo) (string, bool) {
+func findLibrary(fsys *imagefs.FS, lib string, search []string, e *facts.ELFInfo, max int64) (string, bool) {
 	candidates := []string{lib}
 	if !strings.Contains(lib, "/") {
 		candidates = candidates[:0]
@@ -249,11 +223,7 @@ func findLibrary(root, lib string, search []string, e *facts.ELFInfo) (string, b
 		}
 	}
 	for _, c := range candidates {
-		host, err := Resolve(root, c)
-		if err != nil || !isFile(host) {
-			continue
-		}
-		f, err := elf.Open(host)
+		f, err := openELF(fsys, c, max)
 		if err != nil {
 			continue
 		}

@@ -3,8 +3,6 @@
 package runner
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/gopolicy/gopolicy/pkg/collect/goenv"
 	"github.com/gopolicy/gopolicy/pkg/collect/libc"
+	"github.com/gopolicy/gopolicy/pkg/collect/rootfs"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -77,33 +76,11 @@ func Collect(ctx context.Context, in Input) *facts.Runner {
 }
 
 // ReadOSRelease reads etc/os-release (or usr/lib/os-release) under root.
+// Links resolve inside root and only a bounded regular file is read (see
+// rootfs.ReadOSRelease); a file that cannot be read gives no distribution.
 func ReadOSRelease(root string) facts.Distro {
-	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		path := filepath.Join(root, p)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		d := facts.Distro{File: path}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
-			if !ok {
-				continue
-			}
-			v = strings.Trim(v, `"'`)
-			switch k {
-			case "ID":
-				d.ID = v
-			case "VERSION_ID":
-				d.VersionID = v
-			case "PRETTY_NAME":
-				d.PrettyName = v
-			}
-		}
-		return d
-	}
-	return facts.Distro{}
+	d, _ := rootfs.ReadOSRelease(context.Background(), root)
+	return d
 }
 
 // GoTool finds the go command on the PATH of env and its version.

@@ -3,15 +3,18 @@
 # description: >-
 #   Binaries built with an unsupported Go release miss security fixes in the
 #   standard library and runtime (distribution packages are often built with
-#   a Go several releases behind). The minimum is organisation data
-#   (config "min_go_version").
+#   a Go several releases behind). The Go project supports the two newest
+#   major releases; the default minimum, policy data min_go_version, is the
+#   older of the two (1.25 while 1.26 is current).
 # custom:
 #   id: GP-BIN-013
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: medium
 #   requires: [binaries]
 #   profiles: {dev: warn, ci: warn, prod: deny}
-#   remediation: Rebuild with a supported Go release (the two newest are supported).
+#   remediation: >-
+#     Rebuild with a supported Go release: at least the min_go_version in the
+#     policy data (by default the older of the two supported releases).
 package gopolicy.policies.binary.go_version
 
 import data.gopolicy.lib

@@ -10,7 +10,7 @@ test_current_go_passes if {
 test_debian_go119_binary_is_a_violation if {
 	old := fixtures.bin({"go": {"go_version": "go1.19.8", "go_version_base": "go1.19.8"}})
 	some v in go_version.violation with input as fixtures.with_binaries([old])
-	contains(v.msg, "older than the minimum go1.22")
+	contains(v.msg, "older than the minimum go1.25")
 }
 
 test_boringcrypto_version_string_is_understood if {

@@ -4,10 +4,12 @@
 #   Position-independent code (ASLR), read-only relocations and a
 #   non-executable stack make memory-corruption bugs in cgo code harder to
 #   exploit. What is required is organisation data (config "hardening"):
-#   require_pie, require_relro (none, partial, full), require_nx.
+#   require_pie, require_relro (none, partial, full), require_nx. Only
+#   facts that were read are judged: a file whose headers could not be
+#   parsed has no format section, and GP-BIN-014 denies it instead.
 # custom:
 #   id: GP-BIN-012
-#   version: 1.0.0
+#   version: 1.0.1
 #   severity: medium
 #   requires: [binaries]
 #   profiles: {dev: off, ci: warn, prod: deny}
@@ -31,7 +33,7 @@ violation contains {
 	cfg.require_pie
 	some i, b in input.binaries
 	field := {"elf": "pie", "macho": "pie", "pe": "aslr"}[b.format]
-	not b[b.format][field]
+	b[b.format][field] == false
 }
 
 violation contains {
@@ -51,5 +53,5 @@ violation contains {
 	cfg.require_nx
 	some i, b in input.binaries
 	b.format in {"elf", "pe"}
-	not b[b.format].nx
+	b[b.format].nx == false
 }

@@ -18,3 +18,8 @@ test_arm64_binary_on_amd64_runner_is_a_violation if {
 	some v in platform.violation with input as fixtures.with_binaries([arm])
 	contains(v.msg, "built for arm64 but the runner is linux/amd64")
 }
+
+test_elf_for_windows_target_is_a_violation if {
+	some v in platform.violation with input as fixtures.targeting(fixtures.with_binaries([fixtures.elf_bin]), {"os": "windows", "arch": "amd64"})
+	v.msg == "/dist/api is an ELF executable (GOOS=linux) but the target is windows/amd64"
+}

@@ -32,3 +32,9 @@ test_required_stamp_not_collected_is_a_violation if {
 	some v in stamps.violation with input as stamped([]) with data.gopolicy.config.required_stamps as ["main.version"]
 	contains(v.msg, "--stamp")
 }
+
+test_required_misspelt_stamp_is_not_set if {
+	inp := stamped([{"symbol": "main.version", "from_x": true, "status": "missing", "detail": "no such variable in the binary"}])
+	some v in stamps.violation with input as inp with data.gopolicy.config.required_stamps as ["main.version"]
+	v.msg == "/dist/api: required stamp main.version is not set: no such variable in the binary"
+}
