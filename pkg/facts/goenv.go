@@ -30,6 +30,60 @@ type GoEnv struct {
 	Conflicts []EnvConflict `json:"conflicts"`
 	// GoCommand is what `go env -json` said, when a go command was found.
 	GoCommand GoCommandEnv `json:"go_command"`
+
+	// GOENVFileError says why the go command reads no user configuration
+	// file although GOENV is not off (os.UserConfigDir failed: a relative
+	// $XDG_CONFIG_HOME, no $HOME). Added in 0.4.
+	GOENVFileError string `json:"goenv_file_error,omitempty"`
+	// ModFlag is the -mod setting GOFLAGS gives every go command that
+	// takes -mod: the last -mod in GOFLAGS wins, as with repeated flags
+	// on the command line. Absent when GOFLAGS has no -mod. Added in 0.4.
+	ModFlag *ModFlag `json:"mod_flag,omitempty"`
+	// Toolchain is GOTOOLCHAIN as the go command reads it
+	// (cmd/go/internal/toolchain.Select). Added in 0.4.
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
+}
+
+// ModFlag is the effective -mod of GOFLAGS.
+type ModFlag struct {
+	// Value is "mod", "readonly" or "vendor"; anything else is refused
+	// by the go command (the GOFLAGS entry has an error then).
+	Value string `json:"value"`
+	// Index is the GOFLAGS entry (in goflags) that sets it.
+	Index int `json:"index"`
+}
+
+// Toolchain modes: which toolchain the go command runs.
+const (
+	// ToolchainLocal: the installed go command, whatever go.mod says
+	// (a newer go line is an error, a toolchain line is ignored).
+	ToolchainLocal = "local"
+	// ToolchainPinned: exactly the named toolchain (found on PATH or
+	// downloaded); go.mod cannot change it.
+	ToolchainPinned = "pinned"
+	// ToolchainAuto: the named minimum (or the local one), raised to
+	// what go.mod's go and toolchain lines ask for, downloading it.
+	ToolchainAuto = "auto"
+	// ToolchainPath: like auto, but only toolchains on PATH.
+	ToolchainPath = "path"
+)
+
+// Toolchain is GOTOOLCHAIN taken apart.
+type Toolchain struct {
+	Raw string `json:"raw"`
+	// Mode is local, pinned, auto or path.
+	Mode string `json:"mode"`
+	// Name is the minimum toolchain named ("go1.22.3",
+	// "go1.99.1-bigcorp"); empty for the local one.
+	Name string `json:"name,omitempty"`
+	// Version is Name's Go version ("1.22.3"), custom suffixes removed.
+	Version string `json:"version,omitempty"`
+	// Error is why the go command refuses the value; it then runs no
+	// command at all.
+	Error string `json:"error,omitempty"`
+	// OnPath is the executable called Name on PATH, which the go command
+	// runs instead of downloading the toolchain.
+	OnPath string `json:"on_path,omitempty"`
 }
 
 // EnvVar is one variable's effective value.
@@ -112,8 +166,10 @@ type GoFlag struct {
 	Name     string `json:"name"`
 	Value    string `json:"value,omitempty"`
 	HasValue bool   `json:"has_value"`
-	// Error is set when the token is not a flag the go command accepts
-	// in GOFLAGS (it must start with '-').
+	// Error is set when the go command refuses the token: GOFLAGS that
+	// cannot be split, a word that is not a flag (-, --, ---x, -=x), a
+	// flag no go command has (base.InitGOFLAGS: every command fails
+	// then), or a value the flag cannot take (-mod=bogus, -C).
 	Error string `json:"error,omitempty"`
 }
 

@@ -17,6 +17,16 @@ type GoMod struct {
 	Tool      []ToolLine   `json:"tool"`
 	// Nested lists other modules found below the main module's directory.
 	Nested []NestedModule `json:"nested"`
+	// Repository is the root of the repository holding the module, when
+	// known: the nearest directory at or above it with a .git entry.
+	// Added in 0.4.
+	Repository string `json:"repository,omitempty"`
+	// RepositoryFrom says how local replacements were placed: ".git"
+	// (under Repository or not), or "module-paths" (no .git: a
+	// replacement whose module path follows the directory layout from the
+	// two modules' common directory is in the same repository). Added in
+	// 0.4.
+	RepositoryFrom string `json:"repository_from,omitempty"`
 }
 
 // ModulePath is the module directive.
@@ -56,6 +66,17 @@ type Replace struct {
 	// Local is true when the replacement is a directory on disk.
 	Local bool `json:"local"`
 	Line  int  `json:"line"`
+	// Location says where a local replacement is (added in 0.4):
+	// "module" (inside the main module's directory), "repository"
+	// (outside it, inside the repository holding the module), "outside"
+	// (anywhere else). Missing is true when the directory does not exist
+	// (the go command fails then).
+	Location string `json:"location,omitempty"`
+	Missing  bool   `json:"missing,omitempty"`
+	// Module and GoVersion are what the replacement directory's go.mod
+	// declares. Added in 0.4.
+	Module    string `json:"module,omitempty"`
+	GoVersion string `json:"go_version,omitempty"`
 }
 
 // ModuleLine is a module path and version at a line.
@@ -96,6 +117,13 @@ type GoSum struct {
 	Conflicts []SumConflict `json:"conflicts"`
 	// Missing lists requirements whose hashes go.sum lacks.
 	Missing []SumMissing `json:"missing"`
+	// MalformedMore counts the malformed lines beyond those Malformed
+	// lists (the first safeio Limits.Problems). Added in 0.4.
+	MalformedMore int `json:"malformed_more,omitempty"`
+	// MissingMore counts the missing hashes the go command needs (need
+	// graph, build or test) beyond those Missing lists: at most safeio
+	// Limits.Problems are listed, needed ones first. Added in 0.4.
+	MissingMore int `json:"missing_more,omitempty"`
 }
 
 // SumEntry is one go.sum line.
@@ -106,6 +134,9 @@ type SumEntry struct {
 	GoMod bool   `json:"go_mod"`
 	Hash  string `json:"hash"`
 	Line  int    `json:"line"`
+	// File names the sum file when hashes from several files are
+	// compared (a workspace's conflicts). Added in 0.4.
+	File string `json:"file,omitempty"`
 }
 
 // SumProblem is a malformed go.sum line.
@@ -132,6 +163,16 @@ type SumMissing struct {
 	// RequireLine is the go.mod line that requires the module (or the
 	// replace line that names the replacement).
 	RequireLine int `json:"require_line"`
+	// Need says whether the go command needs the hash (added in 0.4):
+	// "graph" (a requirement's go.mod hash: loading the module graph
+	// reads it), "build" (the zip of a module a package of the main
+	// module imports on every platform), "test" (the same, imported by
+	// tests only), "unknown" (a zip only the package graph beyond the
+	// main module's files can tell about). Absent in older documents.
+	Need string `json:"need,omitempty"`
+	// ImportedBy is "file:line imports path": where the main module
+	// imports a package the module may provide (Need build or test).
+	ImportedBy string `json:"imported_by,omitempty"`
 }
 
 // Vendor is vendor/modules.txt and its consistency with go.mod.
@@ -145,6 +186,24 @@ type Vendor struct {
 	Modules     []VendorModule `json:"modules"`
 	// Violations are the go command's own consistency rules, broken.
 	Violations []VendorViolation `json:"violations"`
+	// DirFound is true when the vendor directory exists (Found says
+	// whether modules.txt does). Added in 0.4.
+	DirFound bool `json:"dir_found,omitempty"`
+	// Workspace is true when modules.txt was written by go work vendor
+	// (its first line is "## workspace"): the go command uses it only in
+	// workspace mode. Added in 0.4.
+	Workspace bool `json:"workspace,omitempty"`
+	// Ignored lists lines of modules.txt the go command skips (the first
+	// safeio Limits.Problems); IgnoredMore counts the rest. Added in 0.4.
+	Ignored     []VendorIgnored `json:"ignored,omitempty"`
+	IgnoredMore int             `json:"ignored_more,omitempty"`
+}
+
+// VendorIgnored is a line of modules.txt the go command ignores.
+type VendorIgnored struct {
+	Line   int    `json:"line"`
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
 }
 
 // VendorModule is one "# path version" block of modules.txt.
@@ -190,6 +249,16 @@ type GoWork struct {
 	Godebug   []Godebug    `json:"godebug"`
 	Use       []WorkUse    `json:"use"`
 	Replace   []Replace    `json:"replace"`
+	// ModuleMode is how the go command loads modules from the collected
+	// directory when GOFLAGS gives no -mod. Added in 0.4.
+	ModuleMode *ModuleMode `json:"module_mode,omitempty"`
+	// Sums are the workspace's go.work.sum and its modules' go.sum files,
+	// which the go command checks together. Added in 0.4.
+	Sums *WorkSums `json:"sums,omitempty"`
+	// Vendor is the workspace's vendor/modules.txt (go work vendor),
+	// checked against every module of the workspace and go.work, when the
+	// workspace root has a vendor directory. Added in 0.4.
+	Vendor *Vendor `json:"vendor,omitempty"`
 }
 
 // WorkUse is one use directive.
@@ -198,6 +267,53 @@ type WorkUse struct {
 	Module string `json:"module,omitempty"`
 	Exists bool   `json:"exists"`
 	Line   int    `json:"line"`
+	// GoVersion is the module's go line ("" when it has none), Requires
+	// how many requirements it lists. Added in 0.4.
+	GoVersion string `json:"go_version,omitempty"`
+	Requires  int    `json:"requires,omitempty"`
+}
+
+// ModuleMode is modload's choice of mode without -mod
+// (setDefaultBuildMod): a workspace when a go.work is in force, else the
+// module found from the directory; vendor mode when the vendor directory
+// (the workspace root's in a workspace) exists, the go version (go.work's
+// in a workspace) is 1.14 or later, and modules.txt was written for the
+// same mode (a "## workspace" first line for a workspace, none for a
+// module); readonly otherwise.
+type ModuleMode struct {
+	Workspace bool `json:"workspace"`
+	// Default is "vendor" or "readonly"; "" when there is no module.
+	Default string `json:"default"`
+	// Reason explains the choice, as the go command words it.
+	Reason string `json:"reason"`
+	// ModFile is the main module's go.mod ("" outside a module).
+	ModFile string `json:"mod_file,omitempty"`
+	// GoVersion and GoVersionSource ("go.mod" or "go.work") are the go
+	// line that decided.
+	GoVersion       string `json:"go_version,omitempty"`
+	GoVersionSource string `json:"go_version_source,omitempty"`
+	// VendorDir is the vendor directory the mode uses.
+	VendorDir      string `json:"vendor_dir,omitempty"`
+	VendorDirFound bool   `json:"vendor_dir_found"`
+}
+
+// WorkSums are a workspace's sum files.
+type WorkSums struct {
+	Files []SumFileInfo `json:"files"`
+	// Conflicts are module versions with different h1: hashes in the
+	// files (each hash names its file): the go command reports a
+	// checksum mismatch, a SECURITY ERROR, when it verifies one.
+	Conflicts []SumConflict `json:"conflicts"`
+}
+
+// SumFileInfo is one sum file of a workspace.
+type SumFileInfo struct {
+	File  string `json:"file"`
+	Found bool   `json:"found"`
+	Lines int    `json:"lines"`
+	// Malformed counts lines with a wrong number of fields (each is a
+	// problem of the gowork collector too).
+	Malformed int `json:"malformed"`
 }
 
 // Target is where the artefact is meant to run.

@@ -62,9 +62,20 @@ func CompareWithGoCommand(ctx context.Context, r *Resolved, env map[string]strin
 		if !ok || notCompared[name] {
 			continue
 		}
-		gc.Values[name] = got
-		if computed := r.Env.Vars[name].Value; computed != got {
-			gc.Disagreements = append(gc.Disagreements, facts.EnvDisagreement{Var: name, Computed: computed, GoCommand: got})
+		secrets := sortSecrets(append(append([]string(nil), r.secrets[name]...), Secrets(name, got)...))
+		gc.Values[name] = redact(got, secrets)
+		computed, ok := r.raw[name]
+		if !ok {
+			computed = r.Env.Vars[name].Value
+		}
+		if name == "GOWORK" && computed == "" {
+			// Unset GOWORK means "search for go.work": go env reports the
+			// file it found, which the gowork facts record; that is not a
+			// different setting.
+			continue
+		}
+		if computed != got {
+			gc.Disagreements = append(gc.Disagreements, facts.EnvDisagreement{Var: name, Computed: redact(computed, secrets), GoCommand: gc.Values[name]})
 		}
 	}
 }

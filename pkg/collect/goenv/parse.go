@@ -8,7 +8,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/gopolicy/gopolicy/internal/quoted"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -55,9 +54,7 @@ func ParseGOPROXY(v string) []facts.ProxyEntry {
 				u = "https://" + u
 			}
 			e.URL = u
-			if pu, err := url.Parse(u); err == nil {
-				e.Scheme = pu.Scheme
-			}
+			e.Scheme = scheme(u)
 		}
 		entries = append(entries, e)
 	}
@@ -65,6 +62,24 @@ func ParseGOPROXY(v string) []facts.ProxyEntry {
 		entries[n-1].FallbackOn = ""
 	}
 	return entries
+}
+
+// scheme is a URL's scheme ("https"), read without parsing the rest so
+// that a URL whose credentials were redacted still has one.
+func scheme(u string) string {
+	if pu, err := url.Parse(u); err == nil {
+		return pu.Scheme
+	}
+	s, _, ok := strings.Cut(u, ":")
+	if !ok || s == "" {
+		return ""
+	}
+	for i, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return ""
+		}
+	}
+	return strings.ToLower(s)
 }
 
 // ParseGOSUMDB takes GOSUMDB apart: "off", a known name, "name+key", or
@@ -119,29 +134,4 @@ func ParseGOSUMDB(v string) facts.SumDB {
 		s.URL = "https://" + s.Name
 	}
 	return s
-}
-
-// ParseGOFLAGS splits GOFLAGS with the go command's quoting rules
-// (space-separated; single or double quotes group a word).
-func ParseGOFLAGS(v string) []facts.GoFlag {
-	flags := []facts.GoFlag{}
-	words, err := quoted.Split(v)
-	if err != nil {
-		return append(flags, facts.GoFlag{Raw: v, Error: err.Error() + " in GOFLAGS"})
-	}
-	for _, w := range words {
-		f := facts.GoFlag{Raw: w}
-		if !strings.HasPrefix(w, "-") {
-			f.Error = "GOFLAGS entry does not begin with '-'"
-			flags = append(flags, f)
-			continue
-		}
-		name := strings.TrimLeft(w, "-")
-		if n, val, ok := strings.Cut(name, "="); ok {
-			name, f.Value, f.HasValue = n, val, true
-		}
-		f.Name = name
-		flags = append(flags, f)
-	}
-	return flags
 }

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -67,9 +68,15 @@ func EnvFromOS() map[string]string {
 type Resolved struct {
 	Env      *facts.GoEnv
 	Problems []facts.Problem
+	// raw holds the effective values before secrets were redacted from
+	// the facts, for comparing with the go command; secrets the redacted
+	// strings per variable.
+	raw     map[string]string
+	secrets map[string][]string
 }
 
-// Value returns the effective value of a variable.
+// Value returns the effective value of a variable, as the facts record
+// it: with any credential it carried redacted.
 func (r *Resolved) Value(name string) string { return r.Env.Vars[name].Value }
 
 type fileValue struct {
@@ -87,15 +94,16 @@ func Resolve(ctx context.Context, in Input) *Resolved {
 	if hostArch == "" {
 		hostArch = runtime.GOARCH
 	}
-	res := &Resolved{Env: &facts.GoEnv{Vars: map[string]facts.EnvVar{}}}
+	res := &Resolved{Env: &facts.GoEnv{Vars: map[string]facts.EnvVar{}}, raw: map[string]string{}}
 	env := res.Env
+	maxEnv := safeio.LimitsFrom(ctx).EnvFile
 
 	userFile, userFileErr := envFile(in.Env, hostOS)
 	env.GOENVFile = userFile
 	var user map[string]fileValue
 	if userFile != "" {
 		var err error
-		user, err = readEnvFile(userFile)
+		user, err = readEnvFile(userFile, maxEnv)
 		switch {
 		case err == nil:
 			env.GOENVFileFound = true
@@ -103,8 +111,11 @@ func Resolve(ctx context.Context, in Input) *Resolved {
 		default:
 			res.Problems = append(res.Problems, facts.Problem{Path: userFile, Message: fmt.Sprintf("read GOENV file: %v", err)})
 		}
-	} else if userFileErr != "" && userFileErr != "GOENV=off" {
-		res.Problems = append(res.Problems, facts.Problem{Message: "locate GOENV file: " + userFileErr})
+	} else if userFileErr != "GOENV=off" {
+		// Like the go command (cfg.EnvFile): without a user configuration
+		// directory (a relative $XDG_CONFIG_HOME, no $HOME) there is no
+		// user file, and that is not an error.
+		env.GOENVFileError = userFileErr
 	}
 
 	goroot := findGOROOT(in.Env, user)
@@ -112,7 +123,7 @@ func Resolve(ctx context.Context, in Input) *Resolved {
 	if goroot != "" {
 		env.GoRootEnvFile = filepath.Join(goroot, "go.env")
 		var err error
-		gorootEnv, err = readEnvFile(env.GoRootEnvFile)
+		gorootEnv, err = readEnvFile(env.GoRootEnvFile, maxEnv)
 		switch {
 		case err == nil:
 			env.GoRootEnvFileFound = true
@@ -127,9 +138,11 @@ func Resolve(ctx context.Context, in Input) *Resolved {
 	d := defaults{hostOS: hostOS, hostArch: hostArch, env: in.Env, goroot: goroot, goenvFile: userFile}
 	for _, name := range Vars {
 		v := resolveVar(name, in.Env, user, userFile, gorootEnv, env.GoRootEnvFile)
-		if v.Source == facts.SourceUnset {
-			if def, from, ok := d.value(name, env.Vars); ok {
-				v.Value, v.Source, v.DefaultFrom = def, facts.SourceDefault, from
+		if v.Value == "" {
+			// cfg.EnvOr: an empty value, from whichever layer, means the
+			// built-in default.
+			if def, from, ok := d.value(name, env.Vars); ok && def != "" {
+				v.Value, v.Source, v.DefaultFrom, v.File, v.Line = def, facts.SourceDefault, from, "", 0
 			}
 		}
 		if name == "GOENV" && v.Value == "off" {
@@ -145,10 +158,16 @@ func Resolve(ctx context.Context, in Input) *Resolved {
 	env.GoProxy = ParseGOPROXY(env.Vars["GOPROXY"].Value)
 	env.GoSumDB = ParseGOSUMDB(env.Vars["GOSUMDB"].Value)
 	env.GoFlags = ParseGOFLAGS(env.Vars["GOFLAGS"].Value)
+	env.ModFlag = ModFlagOf(env.GoFlags)
+	env.Toolchain = parseGOTOOLCHAIN(env.Vars["GOTOOLCHAIN"].Value, func(name string) string { return LookPath(name, in.Env) })
 	if env.Conflicts == nil {
 		env.Conflicts = []facts.EnvConflict{}
 	}
 	env.GoCommand.Disagreements = []facts.EnvDisagreement{}
+	for name, v := range env.Vars {
+		res.raw[name] = v.Value
+	}
+	res.secrets = redactEnv(env)
 	return res
 }
 
@@ -198,14 +217,36 @@ func userConfigDir(env map[string]string, goos string) (string, error) {
 	return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME are defined")
 }
 
-// readEnvFile parses a go env file exactly as the go command does: a line
-// is KEY=VALUE with KEY starting in A-Z; anything else is ignored; values
-// are taken literally.
-func readEnvFile(path string) (map[string]fileValue, error) {
-	data, err := os.ReadFile(path)
+// readEnvFile reads a go env file (a regular file of at most max bytes)
+// and parses it with ParseEnvFile.
+func readEnvFile(path string, max int64) (map[string]fileValue, error) {
+	data, err := safeio.ReadFile(path, max)
 	if err != nil {
 		return nil, err
 	}
+	return parseEnvFile(data), nil
+}
+
+// EnvFileEntry is one KEY=VALUE line of a go env file.
+type EnvFileEntry struct {
+	Key, Value string
+	Line       int
+}
+
+// ParseEnvFile parses a go env file (the GOENV file or $GOROOT/go.env)
+// exactly as the go command does (cfg.readEnvFile): a line is KEY=VALUE
+// with KEY starting in A-Z; anything else is ignored; values are taken
+// literally, and a later line for the same key wins.
+func ParseEnvFile(data []byte) []EnvFileEntry {
+	m := parseEnvFile(data)
+	out := make([]EnvFileEntry, 0, len(m))
+	for k, v := range m {
+		out = append(out, EnvFileEntry{Key: k, Value: v.value, Line: v.line})
+	}
+	return out
+}
+
+func parseEnvFile(data []byte) map[string]fileValue {
 	m := make(map[string]fileValue)
 	lineNo := 0
 	for len(data) > 0 {
@@ -222,7 +263,7 @@ func readEnvFile(path string) (map[string]fileValue, error) {
 		}
 		m[string(line[:i])] = fileValue{value: string(line[i+1:]), line: lineNo}
 	}
-	return m, nil
+	return m
 }
 
 // findGOROOT mirrors cfg.findGOROOT: the user file's GOROOT, then the
@@ -304,8 +345,10 @@ func resolveVar(name string, env map[string]string, user map[string]fileValue, u
 		}
 	}
 	for _, l := range v.Layers {
-		// The go command treats an empty value in any layer as "not set here".
-		if l.Value == "" {
+		// An empty process value does not count (cfg.Getenv). A file line
+		// does, even an empty one: `go env -w GOPROXY=` writes one, which
+		// hides $GOROOT/go.env's value (cfg.readEnvFile).
+		if l.Source == facts.SourceProcess && l.Value == "" {
 			continue
 		}
 		v.Value, v.Source, v.File, v.Line = l.Value, l.Source, l.File, l.Line
@@ -464,6 +507,7 @@ func origin(v facts.EnvVar) string {
 		case l.Value == "" && l.Source == facts.SourceProcess:
 			b.WriteString("; empty in the process environment, which does not override the files")
 		case l.Value == "":
+			fmt.Fprintf(&b, "; set empty in %s", layerName(l))
 		case l.Value != v.Value:
 			fmt.Fprintf(&b, "; overrides %q from %s", l.Value, layerName(l))
 		}
@@ -498,7 +542,7 @@ func conflict(name string, v facts.EnvVar) (facts.EnvConflict, bool) {
 			}
 		}
 	}
-	if proc == nil || file == nil || file.Value == "" {
+	if proc == nil || file == nil || file.Value == "" && proc.Value == "" {
 		return facts.EnvConflict{}, false
 	}
 	switch {

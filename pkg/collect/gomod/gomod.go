@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
@@ -47,24 +49,103 @@ func Locate(dir string) (string, string, error) {
 	}
 }
 
-// Load reads and parses the module file named by Locate. Parse errors come
-// back as problems with file and line; the returned Module is nil then.
+// Load reads and parses the module file named by Locate: a regular file
+// no larger than the context's ModuleFile limit. Parse errors, and the
+// godebug lines the go command refuses, come back as problems with file
+// and line (the first safeio Limits.Problems of them); the returned
+// Module is nil then.
 func Load(ctx context.Context, dir, name string) (*Module, []facts.Problem) {
 	path := filepath.Join(dir, name)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, []facts.Problem{{Path: path, Message: fmt.Sprintf("read %s: %v", name, err)}}
-	}
-	f, err := modfile.Parse(path, data, nil)
-	if err != nil {
-		return nil, ParseProblems(path, err)
+	f, problems := parseModFile(ctx, path)
+	if f == nil {
+		return nil, problems
 	}
 	sum := "go.sum"
 	if name == "vendor.mod" {
 		sum = "vendor.sum"
 	}
 	m := &Module{Dir: dir, File: f, SumFile: filepath.Join(dir, sum), Facts: Facts(path, name, f)}
+	repo := RepositoryRoot(dir)
+	m.Facts.Repository = repo.Dir
+	m.Facts.RepositoryFrom = repo.From
+	for i, r := range m.Facts.Replace {
+		if r.Local {
+			m.Facts.Replace[i] = describeLocal(ctx, r, dir, modulePath(f), repo)
+		}
+	}
 	return m, nil
+}
+
+// parseModFile reads and parses a go.mod, checking its godebug lines.
+func parseModFile(ctx context.Context, path string) (*modfile.File, []facts.Problem) {
+	lim := safeio.LimitsFrom(ctx)
+	data, err := safeio.ReadFile(path, lim.ModuleFile)
+	if err != nil {
+		return nil, []facts.Problem{{Path: path, Message: fmt.Sprintf("read %s: %v", filepath.Base(path), err)}}
+	}
+	f, err := modfile.Parse(path, data, FixVersion)
+	if err != nil {
+		return nil, capProblems(ParseProblems(path, err), lim.Problems)
+	}
+	problems := CheckGodebugs(path, f.Godebug)
+	problems = append(problems, conflictingReplacements(path, f.Replace)...)
+	if len(problems) > 0 {
+		return nil, capProblems(problems, lim.Problems)
+	}
+	return f, nil
+}
+
+// FixVersion checks module versions in a main module's go.mod as the go
+// command's fixer does (modload.fixVersion), without its network part: a
+// malformed module path, or a canonical version whose major version does
+// not match the path, is an error. A non-canonical version is left as it
+// is, and then refused ("must be of the form v1.2.3"), where the go
+// command would look it up and then want to rewrite go.mod. The fixer
+// also makes modfile check retract lines.
+func FixVersion(path, vers string) (string, error) {
+	_, pathMajor, ok := module.SplitPathVersion(path)
+	if !ok {
+		return "", &module.ModuleError{Path: path, Err: &module.InvalidVersionError{Version: vers, Err: fmt.Errorf("malformed module path %q", path)}}
+	}
+	if vers != "" && module.CanonicalVersion(vers) == vers {
+		if err := module.CheckPathMajor(vers, pathMajor); err != nil {
+			return "", module.VersionError(module.Version{Path: path, Version: vers}, err)
+		}
+	}
+	return vers, nil
+}
+
+// conflictingReplacements reports two replace lines for the same module
+// (and version) with different targets, which the go command refuses
+// (modload.toReplaceMap).
+func conflictingReplacements(path string, rs []*modfile.Replace) []facts.Problem {
+	var out []facts.Problem
+	seen := map[module.Version]*modfile.Replace{}
+	for _, r := range rs {
+		if prev, ok := seen[r.Old]; ok && prev.New != r.New {
+			out = append(out, facts.Problem{Path: path, Line: r.Syntax.Start.Line, Message: fmt.Sprintf("conflicting replacements for %v: %v (line %d) and %v", r.Old, prev.New, prev.Syntax.Start.Line, r.New)})
+			continue
+		}
+		seen[r.Old] = r
+	}
+	return out
+}
+
+func modulePath(f *modfile.File) string {
+	if f.Module == nil {
+		return ""
+	}
+	return f.Module.Mod.Path
+}
+
+// capProblems keeps the first max problems and counts the rest in a
+// last one.
+func capProblems(problems []facts.Problem, max int) []facts.Problem {
+	if max <= 0 || len(problems) <= max {
+		return problems
+	}
+	rest := len(problems) - max
+	return append(problems[:max:max], facts.Problem{Path: problems[max].Path, Message: fmt.Sprintf("%d more problems", rest)})
 }
 
 // ParseProblems turns modfile's error list into located problems.
@@ -101,7 +182,7 @@ func Facts(path, layout string, f *modfile.File) *facts.GoMod {
 		File:    path,
 		Layout:  layout,
 		Godebug: []facts.Godebug{},
-		Require: []facts.Require{},
+		Require: make([]facts.Require, 0, len(f.Require)),
 		Replace: []facts.Replace{},
 		Exclude: []facts.ModuleLine{},
 		Retract: []facts.Retract{},
@@ -191,9 +272,13 @@ func FindNested(ctx context.Context, dir string) ([]facts.NestedModule, []facts.
 	nested := []facts.NestedModule{}
 	var problems []facts.Problem
 	seen := 0
+	lim := safeio.LimitsFrom(ctx)
+	max, maxProblems := lim.ModuleFile, lim.Problems
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			problems = append(problems, facts.Problem{Path: p, Message: "search for nested modules: " + err.Error()})
+			if len(problems) < maxProblems {
+				problems = append(problems, facts.Problem{Path: p, Message: "search for nested modules: " + err.Error()})
+			}
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -216,9 +301,11 @@ func FindNested(ctx context.Context, dir string) ([]facts.NestedModule, []facts.
 		if d.Name() != "go.mod" || filepath.Dir(p) == dir {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := safeio.ReadFile(p, max)
 		if err != nil {
-			problems = append(problems, facts.Problem{Path: p, Message: "read nested go.mod: " + err.Error()})
+			if len(problems) < maxProblems {
+				problems = append(problems, facts.Problem{Path: p, Message: "read nested go.mod: " + err.Error()})
+			}
 			return nil
 		}
 		nested = append(nested, facts.NestedModule{File: p, Module: modfile.ModulePath(data)})
@@ -228,4 +315,10 @@ func FindNested(ctx context.Context, dir string) ([]facts.NestedModule, []facts.
 		problems = append(problems, facts.Problem{Path: dir, Message: "search for nested modules: " + err.Error()})
 	}
 	return nested, problems
+}
+
+// isFile reports whether p is a regular file (following symbolic links).
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

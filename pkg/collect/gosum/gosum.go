@@ -1,143 +1,124 @@
-// Package gosum parses go.sum and checks it against go.mod: malformed
-// lines, conflicting hashes, and required modules without their hashes.
+// Package gosum parses go.sum and checks it against go.mod the way the go
+// command does: malformed lines, conflicting hashes, and the hashes
+// go.mod's requirements lack, each with why the go command needs it.
 package gosum
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"strings"
+	"go/version"
 
 	"golang.org/x/mod/modfile"
-	"golang.org/x/mod/module"
 
+	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
+	"github.com/gopolicy/gopolicy/pkg/collect/gosum/sumfile"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
-// Parse reads go.sum content. It never fails: every line is either an
-// entry or a malformed line with its reason, the way the go command would
-// reject it.
+// Parse reads go.sum content as the go command does (see sumfile.Parse):
+// only a line with other than three fields is malformed. It lists every
+// malformed line; sumfile.Parse caps them.
 func Parse(data []byte) (entries []facts.SumEntry, malformed []facts.SumProblem, lines int) {
-	entries = []facts.SumEntry{}
-	malformed = []facts.SumProblem{}
-	for len(data) > 0 {
-		lines++
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		text := strings.TrimSuffix(string(line), "\r")
-		f := strings.Fields(text)
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) != 3 {
-			malformed = append(malformed, facts.SumProblem{Line: lines, Text: text, Reason: fmt.Sprintf("wrong number of fields %d", len(f))})
-			continue
-		}
-		e := facts.SumEntry{Module: f[0], Version: f[1], Hash: f[2], Line: lines}
-		if v, ok := strings.CutSuffix(e.Version, "/go.mod"); ok {
-			e.Version, e.GoMod = v, true
-		}
-		if reason := check(e); reason != "" {
-			malformed = append(malformed, facts.SumProblem{Line: lines, Text: text, Reason: reason})
-			continue
-		}
-		entries = append(entries, e)
-	}
+	entries, malformed, lines, _ = sumfile.Parse(data, int(^uint(0)>>1))
 	return entries, malformed, lines
 }
 
-func check(e facts.SumEntry) string {
-	if err := module.Check(e.Module, e.Version); err != nil {
-		// module.Check rejects paths that are valid in go.sum for gopkg.in
-		// and +incompatible forms only when they are truly malformed.
-		return err.Error()
-	}
-	alg, sum, ok := strings.Cut(e.Hash, ":")
-	if !ok || alg == "" {
-		return "hash is not of the form alg:base64"
-	}
-	if alg == "h1" {
-		raw, err := base64.StdEncoding.DecodeString(sum)
-		if err != nil || len(raw) != 32 {
-			return "h1 hash is not a base64 SHA-256 digest"
-		}
-	}
-	return ""
-}
-
-type sumKey struct {
-	path, version string
-	gomod         bool
-}
-
-// Collect reads the module's go.sum and checks it against go.mod.
+// Collect reads the module's go.sum and checks it against go.mod. A
+// malformed line is a problem (the go command refuses the whole file);
+// the first safeio Limits.Problems are listed, the rest counted.
 func Collect(ctx context.Context, m *gomod.Module) (*facts.GoSum, []facts.Problem) {
-	s := &facts.GoSum{File: m.SumFile, Entries: []facts.SumEntry{}, Malformed: []facts.SumProblem{}, Conflicts: []facts.SumConflict{}, Missing: []facts.SumMissing{}}
-	data, err := os.ReadFile(m.SumFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// A module without dependencies needs no go.sum; Missing says
-		// whether this one does.
-	case err != nil:
+	f, err := sumfile.Read(ctx, m.SumFile)
+	if err != nil {
 		return nil, []facts.Problem{{Path: m.SumFile, Message: "read go.sum: " + err.Error()}}
-	default:
-		s.Found = true
-		s.Entries, s.Malformed, s.Lines = Parse(data)
 	}
-	s.Conflicts = Conflicts(s.Entries)
-	s.Missing = Missing(m.File, s.Entries)
-	var problems []facts.Problem
-	for _, bad := range s.Malformed {
-		problems = append(problems, facts.Problem{Path: m.SumFile, Line: bad.Line, Message: "malformed go.sum line: " + bad.Reason})
-	}
-	return s, problems
+	s := &facts.GoSum{File: m.SumFile, Found: f.Found, Lines: f.Lines, Entries: f.Entries, Malformed: f.Malformed, MalformedMore: f.More}
+	s.Conflicts = sumfile.Conflicts(sumfile.Source{File: m.SumFile, Entries: f.Entries})
+	imports, problems := gomod.ScanImports(ctx, m.Dir)
+	s.Missing, s.MissingMore = Missing(m.File, sumfile.NewSet(f.Entries), imports, safeio.LimitsFrom(ctx).Problems)
+	return s, append(f.Problems(), problems...)
 }
 
-// Conflicts finds module versions recorded with more than one hash.
+// Conflicts finds module versions recorded with more than one h1: hash.
 func Conflicts(entries []facts.SumEntry) []facts.SumConflict {
-	byKey := map[sumKey][]facts.SumEntry{}
-	var order []sumKey
-	for _, e := range entries {
-		k := sumKey{e.Module, e.Version, e.GoMod}
-		if _, ok := byKey[k]; !ok {
-			order = append(order, k)
-		}
-		byKey[k] = append(byKey[k], e)
-	}
-	out := []facts.SumConflict{}
-	for _, k := range order {
-		list := byKey[k]
-		distinct := map[string]bool{}
-		for _, e := range list {
-			distinct[e.Hash] = true
-		}
-		if len(distinct) > 1 {
-			out = append(out, facts.SumConflict{Module: k.path, Version: k.version, GoMod: k.gomod, Hashes: list})
-		}
-	}
-	return out
+	return sumfile.Conflicts(sumfile.Source{Entries: entries})
 }
 
-// Missing lists requirements whose go.sum lines are absent. A requirement
-// replaced by a directory needs none; one replaced by another module needs
-// the replacement's lines. Every other requirement needs both its zip hash
-// (h1) and its go.mod hash: since Go 1.17 go.mod lists every module the
-// build loads packages from, and `go mod tidy` records both for each.
-func Missing(f *modfile.File, entries []facts.SumEntry) []facts.SumMissing {
-	have := make(map[sumKey]bool, len(entries))
-	for _, e := range entries {
-		have[sumKey{e.Module, e.Version, e.GoMod}] = true
-	}
+// Need values: why the go command needs a missing hash.
+const (
+	// NeedGraph is the go.mod hash of a requirement: the go command reads
+	// every requirement's go.mod to load the module graph (go list -m
+	// all, go mod verify, go mod tidy, and builds that look beyond the
+	// modules go.mod lists).
+	NeedGraph = "graph"
+	// NeedBuild is the zip hash of a module that provides, or might
+	// provide, a package the main module's code imports on every
+	// platform: go build extracts it.
+	NeedBuild = "build"
+	// NeedTest is the same for an import of the main module's tests
+	// only: go test and go vet extract it, go build does not.
+	NeedTest = "test"
+	// NeedUnknown is a zip hash the build needs only if a dependency, or
+	// a file some builds leave out, imports one of its packages: that
+	// takes the package graph beyond the main module's own files.
+	NeedUnknown = "unknown"
+)
+
+// Missing lists requirements whose hashes the sums lack, each with why
+// the go command needs it. A requirement replaced by a directory needs
+// none; one replaced by another module needs the replacement's.
+//
+// The go.mod hash of every requirement is needed to load the module
+// graph. The zip hash is needed when a package the main module imports
+// on every platform has the module's path as a prefix (the go command
+// fetches every such module to rule out an ambiguous import). Which
+// other modules a build extracts depends on what the dependencies import;
+// those are "unknown", as are all zip hashes of a go.mod older than 1.17
+// (its build list may select other versions than go.mod lists).
+//
+// At most max are listed, those the go command needs first; the needed
+// ones beyond max are counted (more), the unknown ones beyond it dropped:
+// a go.mod of a hundred thousand requirements and no go.sum is one
+// problem, not a hundred thousand.
+func Missing(f *modfile.File, have sumfile.Set, imports *gomod.Imports, max int) (missing []facts.SumMissing, more int) {
 	out := []facts.SumMissing{}
+	var unknown []facts.SumMissing
+	add := func(m facts.SumMissing) {
+		switch {
+		case m.Need == NeedUnknown:
+			if len(unknown) < max {
+				unknown = append(unknown, m)
+			}
+		case len(out) < max:
+			out = append(out, m)
+		default:
+			more++
+		}
+	}
+	defer func() {
+		for _, m := range unknown {
+			if len(missing) >= max {
+				break
+			}
+			missing = append(missing, m)
+		}
+	}()
+	pruned := f.Go != nil && version.Compare("go"+f.Go.Version, "go1.17") >= 0
+	// reqPaths are the module paths the first pass of the go command's
+	// import resolution consults: go.mod's requirements.
+	reqPaths := map[string]bool{}
+	for _, r := range f.Require {
+		reqPaths[r.Mod.Path] = true
+	}
+	zipNeed := map[string]gomod.Import{}
+	if imports != nil && pruned {
+		for _, imp := range imports.ByPath {
+			for _, p := range gomod.ModuleFor(imp.Path, reqPaths) {
+				if prev, ok := zipNeed[p]; !ok || prev.Test && !imp.Test || prev.Test == imp.Test && imp.Pos < prev.Pos {
+					zipNeed[p] = imp
+				}
+			}
+		}
+	}
 	for _, r := range f.Require {
 		path, version, line := r.Mod.Path, r.Mod.Version, r.Syntax.Start.Line
 		if rep := gomod.Replacement(f, path, version); rep != nil {
@@ -146,12 +127,19 @@ func Missing(f *modfile.File, entries []facts.SumEntry) []facts.SumMissing {
 			}
 			path, version, line = rep.New.Path, rep.New.Version, rep.Syntax.Start.Line
 		}
-		if !have[sumKey{path, version, false}] {
-			out = append(out, facts.SumMissing{Module: path, Version: version, Kind: "h1", RequireLine: line})
+		if !have.Has(path, version, false) {
+			m := facts.SumMissing{Module: path, Version: version, Kind: "h1", RequireLine: line, Need: NeedUnknown}
+			if imp, ok := zipNeed[r.Mod.Path]; ok {
+				m.Need, m.ImportedBy = NeedBuild, imp.Pos+" imports "+imp.Path
+				if imp.Test {
+					m.Need = NeedTest
+				}
+			}
+			add(m)
 		}
-		if !have[sumKey{path, version, true}] {
-			out = append(out, facts.SumMissing{Module: path, Version: version, Kind: "go.mod", RequireLine: line})
+		if !have.Has(path, version, true) {
+			add(facts.SumMissing{Module: path, Version: version, Kind: "go.mod", RequireLine: line, Need: NeedGraph})
 		}
 	}
-	return out
+	return out, more
 }

@@ -138,10 +138,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d entries and %d malformed from %d lines", len(entries), len(malformed), lines)
 		}
 		for _, e := range entries {
-			if e.Line < 1 || e.Line > lines || e.Module == "" || !strings.Contains(e.Hash, ":") {
+			if e.Line < 1 || e.Line > lines || e.Module == "" || e.Hash == "" || strings.ContainsAny(e.Module+e.Version+e.Hash, " \t\n") {
 				t.Fatalf("bad entry %+v", e)
 			}
 		}
-		gosum.Conflicts(entries)
+		for _, c := range gosum.Conflicts(entries) {
+			if len(c.Hashes) < 2 {
+				t.Fatalf("conflict %+v", c)
+			}
+			for _, h := range c.Hashes {
+				if !strings.HasPrefix(h.Hash, "h1:") {
+					t.Fatalf("conflict over a non-h1 hash: %+v", c)
+				}
+			}
+		}
 	})
 }

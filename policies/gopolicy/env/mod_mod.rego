@@ -3,10 +3,11 @@
 # description: >-
 #   GOFLAGS=-mod=mod lets the go command update go.mod and go.sum during the
 #   build instead of failing when they are out of date, so CI builds code that
-#   was never reviewed.
+#   was never reviewed. As on a command line, the last -mod in GOFLAGS wins:
+#   "-mod=mod -mod=readonly" is readonly.
 # custom:
 #   id: GP-ENV-007
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: medium
 #   requires: [goenv]
 #   profiles: {dev: off, ci: deny, prod: deny}
@@ -17,11 +18,21 @@ package gopolicy.policies.env.mod_mod
 
 import data.gopolicy.lib
 
+# Documents written before 0.4 have no effective -mod: any -mod=mod counts.
 violation contains {
 	"msg": "GOFLAGS=-mod=mod lets the build rewrite go.mod and go.sum instead of failing on drift",
 	"evidence": [lib.env_evidence("GOFLAGS"), {"fact": sprintf("/goenv/goflags/%d", [i]), "value": f.raw}],
 } if {
+	not input.goenv.toolchain
 	some i, f in input.goenv.goflags
 	f.name == "mod"
 	f.value == "mod"
+}
+
+violation contains {
+	"msg": "GOFLAGS=-mod=mod lets the build rewrite go.mod and go.sum instead of failing on drift",
+	"evidence": [lib.env_evidence("GOFLAGS"), {"fact": sprintf("/goenv/goflags/%d", [m.index]), "value": input.goenv.goflags[m.index].raw}],
+} if {
+	m := input.goenv.mod_flag
+	m.value == "mod"
 }

@@ -88,3 +88,53 @@ with_binaries(bins) := object.union(clean, {
 bin(overrides) := object.union(elf_bin, overrides)
 
 targeting(inp, tgt) := object.union(inp, {"target": object.union({"specified": true, "source": "flag"}, tgt)})
+
+# v04 is the clean input as gopolicy 0.4 writes it: with GOTOOLCHAIN taken
+# apart and the module mode the layout gives (readonly: no vendor/, no
+# go.work). Policies judge it by the build mode; clean, without those
+# facts, is judged as 0.3 judged.
+v04 := object.union(clean, {
+	"goenv": {"toolchain": {"raw": "local", "mode": "local"}},
+	"gowork": {
+		"file": "", "found": false, "disabled": false, "godebug": [], "use": [], "replace": [],
+		"module_mode": {
+			"workspace": false, "default": "readonly", "reason": "no vendor directory",
+			"mod_file": "/src/app/go.mod", "go_version": "1.24", "go_version_source": "go.mod",
+			"vendor_dir": "/src/app/vendor", "vendor_dir_found": false,
+		},
+	},
+	"vendor": {"dir": "/src/app/vendor", "file": "/src/app/vendor/modules.txt", "found": false, "modules": [], "violations": []},
+})
+
+# with_mod_flag sets GOFLAGS=-mod=<value> on v04 (or on inp).
+with_mod_flag(v) := mod_flag_on(v04, v)
+
+mod_flag_on(inp, v) := object.union(inp, {"goenv": {
+	"vars": {"GOFLAGS": pvar(sprintf("-mod=%s", [v]))},
+	"goflags": [{"raw": sprintf("-mod=%s", [v]), "name": "mod", "value": v, "has_value": true}],
+	"mod_flag": {"value": v, "index": 0},
+}})
+
+# vendored is v04 with a vendor directory the go command builds from.
+vendored := object.union(v04, {
+	"gowork": {"module_mode": {"default": "vendor", "vendor_dir_found": true, "reason": "Go version in go.mod is at least 1.14 and vendor directory exists."}},
+	"vendor": {"found": true, "dir_found": true, "mode_default": true},
+})
+
+# in_workspace is v04 inside a workspace of two modules.
+in_workspace := object.union(v04, {"gowork": {
+	"file": "/src/go.work", "found": true,
+	"go": {"version": "1.24", "line": 1},
+	"use": [
+		{"dir": "./app", "module": "example.com/app", "exists": true, "line": 3, "go_version": "1.24", "requires": 2},
+		{"dir": "./lib", "module": "example.com/lib", "exists": true, "line": 4, "go_version": "1.22", "requires": 0},
+	],
+	"module_mode": {"workspace": true, "default": "readonly", "reason": "no vendor directory", "go_version": "1.24", "go_version_source": "go.work", "vendor_dir": "/src/vendor", "vendor_dir_found": false},
+	"sums": {"files": [], "conflicts": []},
+}})
+
+# with_toolchain replaces v04's GOTOOLCHAIN (value and parse).
+with_toolchain(tc) := object.union(v04, {"goenv": {
+	"vars": {"GOTOOLCHAIN": pvar(tc.raw)},
+	"toolchain": tc,
+}})

@@ -79,27 +79,42 @@ is_declared_private(path) if {
 	prefix_match(pre, path)
 }
 
-# go_version turns "1.21", "1.21rc1", "1.21.3" or "go1.21.3" into an array
-# that compares like the go command's gover.Compare:
-# 1.21 < 1.21rc1 < 1.21.0 < 1.21.1.
+# go_version turns "1.21", "1.21rc1", "1.21.3", "go1.21.3" or a toolchain
+# name with a custom suffix ("go1.21.3-bigcorp", "go1.26.8 X:nofips") into
+# an array that compares like the go command's gover.Compare:
+# 1.21 < 1.21rc1 < 1.21.0 < 1.21.1; before Go 1.21 a version without a
+# patch is the .0 release (1.20 = 1.20.0), and "1" is 1.0.0.
 go_version(v) := [major, minor, kind, n] if {
-	s := trim_prefix(v, "go")
-	parts := regex.find_all_string_submatch_n(`^(\d+)\.(\d+)(?:\.(\d+)|(rc|beta|alpha)(\d+))?$`, s, 1)[0]
+	s := regex.replace(trim_prefix(v, "go"), `[ \t-].*$`, "")
+	parts := regex.find_all_string_submatch_n(`^(\d+)(?:\.(\d+)(?:\.(\d+)|(rc|beta|alpha)(\d+))?)?$`, s, 1)[0]
 	major := to_number(parts[1])
-	minor := to_number(parts[2])
-	[kind, n] := release_kind(parts)
+	minor := _minor(parts[2])
+	[kind, n] := release_kind(parts, major, minor)
 }
 
-release_kind(parts) := [4, to_number(parts[3])] if parts[3] != ""
+_minor("") := 0
 
-release_kind(parts) := [k, to_number(parts[5])] if {
+_minor(m) := to_number(m) if m != ""
+
+release_kind(parts, _, _) := [4, to_number(parts[3])] if parts[3] != ""
+
+release_kind(parts, _, _) := [k, to_number(parts[5])] if {
 	parts[4] != ""
 	k := {"alpha": 1, "beta": 2, "rc": 3}[parts[4]]
 }
 
-release_kind(parts) := [0, 0] if {
+# A language version: from Go 1.21 on it precedes the release candidates;
+# before, it is the .0 release.
+release_kind(parts, major, minor) := [0, 0] if {
 	parts[3] == ""
 	parts[4] == ""
+	[major, minor] >= [1, 21]
+}
+
+release_kind(parts, major, minor) := [4, 0] if {
+	parts[3] == ""
+	parts[4] == ""
+	[major, minor] < [1, 21]
 }
 
 # go_newer is true when Go version a is newer than b.
@@ -145,3 +160,56 @@ libc_of(b) := "musl" if contains(b.elf.interpreter, "ld-musl")
 else := "glibc" if regex.match("ld-linux|ld64\\.so|ld\\.so", b.elf.interpreter)
 
 binary_evidence(i, field, value) := {"fact": sprintf("/binaries/%d/%s", [i, field]), "value": value, "source": input.binaries[i].path, "file": input.binaries[i].path}
+
+# build_mode is how the go command loads modules (modload's
+# setDefaultBuildMod): the last -mod in GOFLAGS when one is given (in a
+# workspace only readonly or vendor are allowed), otherwise vendor when
+# the layout says so (goenv.mod_flag and gowork.module_mode record the
+# parts). It is undefined for documents written before gopolicy 0.4,
+# which lack those facts: policies then judge as 0.3 did.
+#
+#   mode: "readonly", "mod", "vendor", "none" (no module), "unknown"
+#         (an empty -mod= after another: the go command's state is
+#         undocumented), or "refused" (the go command does not run).
+#   workspace: a go.work is in force.
+#   explicit: -mod came from GOFLAGS.
+#   reason: in words, for findings.
+build_mode := _mode_from(input.gowork.module_mode, object.get(input.goenv, "mod_flag", null))
+
+_mode_from(mm, null) := {"mode": m, "workspace": mm.workspace, "explicit": false, "reason": mm.reason} if {
+	m := _default_mode(mm.default)
+}
+
+_mode_from(mm, f) := {"mode": m, "workspace": mm.workspace, "explicit": true, "reason": reason} if {
+	f != null
+	[m, reason] := _explicit_mode(mm, f.value)
+}
+
+_default_mode("") := "none"
+
+_default_mode(d) := d if d != ""
+
+_explicit_mode(mm, v) := ["refused", sprintf("-mod may only be set to readonly or vendor when in workspace mode, but GOFLAGS sets it to %q", [v])] if {
+	mm.workspace
+	v == "mod"
+}
+
+_explicit_mode(mm, v) := [v, sprintf("GOFLAGS sets -mod=%s", [v])] if {
+	v in {"readonly", "vendor"}
+} else := [v, sprintf("GOFLAGS sets -mod=%s", [v])] if {
+	v == "mod"
+	not mm.workspace
+}
+
+_explicit_mode(_, "") := ["unknown", "GOFLAGS ends with an empty -mod= after another -mod: the go command's mode is undocumented"]
+
+_explicit_mode(_, v) := ["refused", sprintf("-mod=%s is not a mode the go command supports", [v])] if {
+	not v in {"", "mod", "readonly", "vendor"}
+}
+
+# build_mode_evidence explains the build mode in a finding.
+build_mode_evidence := {
+	"fact": "/gowork/module_mode",
+	"value": build_mode.mode,
+	"source": build_mode.reason,
+}
