@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopolicy/gopolicy/pkg/collect/attested"
+
 	"github.com/gopolicy/gopolicy/pkg/collect/binary"
 	"github.com/gopolicy/gopolicy/pkg/collect/goenv"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
@@ -34,6 +36,7 @@ const (
 	Target   = "target"
 	Binaries = "binaries"
 	Rootfs   = "rootfs"
+	Evidence = "evidence"
 )
 
 // Options says what to collect.
@@ -61,6 +64,9 @@ type Options struct {
 	Binary binary.Options
 	// Rootfs is an unpacked image or sysroot the binaries will run in.
 	Rootfs string
+	// Evidence are the Sigstore bundles and facts attestations given for
+	// the binaries, and the trust they are verified against.
+	Evidence attested.Options
 	// Collectors names the collectors to run; nil means all of them. A
 	// collector left out is recorded as skipped with NotSelected as its
 	// reason, so policies that need its facts say they were not judged.
@@ -97,7 +103,8 @@ type Info struct {
 	// artefact under judgement. A server judging an image must not run
 	// them: their facts would describe the server.
 	Local bool `json:"local"`
-	// Needs lists collectors whose results this one reads; they run first.
+	// Needs lists collectors whose results this one reads when they run:
+	// they run first. Needing one does not select it.
 	Needs []string `json:"needs,omitempty"`
 	// Summary says in a line what the collector records.
 	Summary string `json:"summary"`
@@ -117,7 +124,7 @@ type Collector interface {
 // collector is one type implementing Collector, added here.
 var registry = []Collector{
 	goenvCollector{}, runnerCollector{}, gomodCollector{}, gosumCollector{}, vendorCollector{},
-	goworkCollector{}, targetCollector{}, binariesCollector{}, rootfsCollector{},
+	goworkCollector{}, targetCollector{}, binariesCollector{}, rootfsCollector{}, evidenceCollector{},
 }
 
 // Collectors describes every registered collector.
@@ -339,19 +346,6 @@ func selection(names []string) ([]Collector, error) {
 			return nil, fmt.Errorf("unknown collector %q (known: %s)", n, strings.Join(Names(), ", "))
 		}
 		out = append(out, registry[i])
-	}
-	// A collector runs only after those it needs; selecting it selects
-	// them too.
-	for changed := true; changed; {
-		changed = false
-		for _, c := range out {
-			for _, need := range c.Info().Needs {
-				if !isSelected(out, need) {
-					out = append(out, registry[slices.IndexFunc(registry, func(c Collector) bool { return c.Info().Name == need })])
-					changed = true
-				}
-			}
-		}
 	}
 	return out, nil
 }

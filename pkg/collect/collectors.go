@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/gopolicy/gopolicy/pkg/collect/attested"
+
 	"github.com/gopolicy/gopolicy/pkg/collect/binary"
 	"github.com/gopolicy/gopolicy/pkg/collect/goenv"
 	"github.com/gopolicy/gopolicy/pkg/collect/gomod"
@@ -219,4 +221,27 @@ func fillTargetFromRootfs(t *facts.Target, r *facts.Rootfs) {
 	if t.Libc.Flavour == "" || t.Libc.Flavour == facts.LibcUnknown {
 		t.Libc = facts.Libc{Flavour: r.Libc.Flavour, Version: r.Libc.Version}
 	}
+}
+
+type evidenceCollector struct{}
+
+func (evidenceCollector) Info() Info {
+	return Info{
+		Name:    Evidence,
+		Needs:   []string{Binaries, GoEnv, Runner, GoMod, GoSum, Vendor, GoWork},
+		Summary: "Sigstore bundles and facts attestations of the binaries, verified offline; a verified attestation lends the build's own facts where none were collected here",
+	}
+}
+
+func (evidenceCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, error) {
+	bins := get(r, func(doc *facts.Document) []facts.Binary { return doc.Binaries })
+	if len(bins) == 0 && !r.Options.Evidence.Given() {
+		return nil, &Skip{Reason: "no --binary given"}
+	}
+	ev, atts, problems := attested.Collect(ctx, r.Options.Evidence, bins)
+	r.Set(func(doc *facts.Document) {
+		doc.Evidence = ev
+		attested.Lend(doc, atts)
+	})
+	return problems, ctx.Err()
 }

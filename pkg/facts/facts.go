@@ -43,6 +43,9 @@ type Document struct {
 	Target   *Target  `json:"target,omitempty"`
 	Binaries []Binary `json:"binaries,omitempty"`
 	Rootfs   *Rootfs  `json:"rootfs,omitempty"`
+	// Evidence is what the Sigstore bundles and facts attestations given
+	// for the binaries proved (added in 0.4.0).
+	Evidence *Evidence `json:"evidence,omitempty"`
 }
 
 // Sections lists the document's collector sections: the names policies
@@ -61,6 +64,55 @@ func Sections() []string {
 	return out
 }
 
+// SectionSince names the release that added each section after 0.3.0. A
+// document from an earlier release lacks the section because nothing
+// collected it then: policies that need it are not judged (skipped),
+// where a missing section in a current document is an error.
+var SectionSince = map[string]string{"evidence": "0.4.0"}
+
+// Predates reports whether a document written by gopolicy toolVersion
+// predates section. A version that cannot be read does not predate
+// anything: the section's absence is then an error, not an excuse.
+func Predates(toolVersion, section string) bool {
+	since, ok := SectionSince[section]
+	if !ok {
+		return false
+	}
+	have, ok := parseVersion(toolVersion)
+	if !ok {
+		return false
+	}
+	want, _ := parseVersion(since)
+	for i := range have {
+		if have[i] != want[i] {
+			return have[i] < want[i]
+		}
+	}
+	return false
+}
+
+// parseVersion reads MAJOR.MINOR.PATCH, ignoring a pre-release or build
+// suffix.
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	v = strings.TrimPrefix(v, "v")
+	if i := strings.IndexAny(v, "-+"); i >= 0 {
+		v = v[:i]
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
 // Tool identifies the program that produced the document.
 type Tool struct {
 	Name    string `json:"name"`
@@ -73,6 +125,23 @@ type CollectorStatus struct {
 	Reason     string    `json:"reason,omitempty"`
 	Problems   []Problem `json:"problems,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
+	// Attested, when set, says the section was not collected here but
+	// taken from a verified facts attestation: which bundle, who signed
+	// it, and when the build recorded it (added in 0.4.0).
+	Attested *Attested `json:"attested,omitempty"`
+}
+
+// Attested names the attestation a section came from.
+type Attested struct {
+	// Input is the attestation (bundle) file.
+	Input string `json:"input"`
+	// Signer is the key fingerprint or the certificate identity.
+	Signer string `json:"signer"`
+	// CollectedAt is when the build collected the facts (the attested
+	// document's now).
+	CollectedAt time.Time `json:"collected_at"`
+	// Binary is the judged binary whose digest the attestation names.
+	Binary string `json:"binary"`
 }
 
 // Problem is something a collector could not read or understand, located

@@ -27,3 +27,23 @@ func TestSchemaIsCurrent(t *testing.T) {
 		t.Fatal("facts.v1.schema.json is out of date: run go test ./pkg/facts -update")
 	}
 }
+
+func TestPredates(t *testing.T) {
+	for _, c := range []struct {
+		version, section string
+		want             bool
+	}{
+		{"0.3.0", "evidence", true},
+		{"0.3.9+abc", "evidence", true},
+		{"0.4.0", "evidence", false},
+		{"0.4.0-rc.1", "evidence", false},
+		{"1.0.0", "evidence", false},
+		{"0.3.0", "gomod", false},
+		{"", "evidence", false},
+		{"garbage", "evidence", false},
+	} {
+		if got := Predates(c.version, c.section); got != c.want {
+			t.Errorf("Predates(%q, %q) = %v, want %v", c.version, c.section, got, c.want)
+		}
+	}
+}
