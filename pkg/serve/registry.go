@@ -1,0 +1,192 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gopolicy/gopolicy/pkg/evidence"
+)
+
+// maxReferrers bounds the referrers examined for one image.
+const maxReferrers = 16
+
+// Registry finds images and their attestations. The zero value uses the
+// default keychain (docker config, credential helpers).
+type Registry struct {
+	Keychain  authn.Keychain
+	Transport http.RoundTripper
+	// Insecure allows plain HTTP to any registry (registries on
+	// localhost and private addresses always may).
+	Insecure bool
+}
+
+// RegistryError is a failure to reach or read the registry: an outage,
+// not a finding.
+type RegistryError struct{ Err error }
+
+func (e *RegistryError) Error() string { return "registry: " + e.Err.Error() }
+func (e *RegistryError) Unwrap() error { return e.Err }
+
+// FoundBundle is an attestation found for an image.
+type FoundBundle struct {
+	// Source says where: "referrer sha256:…" or "tag sha256-….att".
+	Source string
+	Data   []byte
+}
+
+func (r *Registry) options(ctx context.Context) []remote.Option {
+	kc := r.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
+	if r.Transport != nil {
+		opts = append(opts, remote.WithTransport(r.Transport))
+	}
+	return opts
+}
+
+// ParseReference parses an image reference.
+func (r *Registry) ParseReference(ref string) (name.Reference, error) {
+	var opts []name.Option
+	if r.Insecure {
+		opts = append(opts, name.Insecure)
+	}
+	return name.ParseReference(ref, opts...)
+}
+
+// Resolve turns a reference into its manifest digest. A digest reference
+// is taken as is; a tag is asked of the registry every time (never
+// cached: a tag moves).
+func (r *Registry) Resolve(ctx context.Context, ref name.Reference) (name.Digest, error) {
+	if d, ok := ref.(name.Digest); ok {
+		return d, nil
+	}
+	desc, err := remote.Head(ref, r.options(ctx)...)
+	if err != nil {
+		return name.Digest{}, classify(err)
+	}
+	return ref.Context().Digest(desc.Digest.String()), nil
+}
+
+// classify tells an image that does not exist (a finding the caller
+// reports) from an outage.
+func classify(err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound || te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
+		return &NotFoundError{Err: err}
+	}
+	return &RegistryError{Err: err}
+}
+
+// NotFoundError is an image or tag the registry does not have (or will
+// not show).
+type NotFoundError struct{ Err error }
+
+func (e *NotFoundError) Error() string { return e.Err.Error() }
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
+func notFound(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && te.StatusCode == http.StatusNotFound
+}
+
+// Attestations finds the Sigstore bundles stored for an image digest: OCI
+// 1.1 referrers (the referrers API, or its tag fallback) whose layers are
+// bundles, and cosign's sha256-<hex>.att tag.
+func (r *Registry) Attestations(ctx context.Context, d name.Digest) ([]FoundBundle, error) {
+	var out []FoundBundle
+	idx, err := remote.Referrers(d, r.options(ctx)...)
+	if err != nil && !notFound(err) {
+		return nil, &RegistryError{Err: fmt.Errorf("referrers of %s: %w", d, err)}
+	}
+	if idx != nil {
+		m, err := idx.IndexManifest()
+		if err != nil {
+			return nil, &RegistryError{Err: fmt.Errorf("referrers of %s: %w", d, err)}
+		}
+		n := 0
+		for _, desc := range m.Manifests {
+			if desc.ArtifactType != "" && desc.ArtifactType != evidence.BundleMediaType && !strings.HasPrefix(desc.ArtifactType, "application/vnd.dev.sigstore.bundle") {
+				continue
+			}
+			if n++; n > maxReferrers {
+				break
+			}
+			bundles, err := r.bundlesIn(ctx, d.Context().Digest(desc.Digest.String()))
+			if err != nil {
+				return nil, err
+			}
+			for _, b := range bundles {
+				out = append(out, FoundBundle{Source: "referrer " + desc.Digest.String(), Data: b})
+			}
+		}
+	}
+	tag := d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
+	bundles, err := r.bundlesIn(ctx, tag)
+	if err != nil && !notFound(errors.Unwrap(err)) {
+		var nf *NotFoundError
+		if !errors.As(err, &nf) {
+			return nil, err
+		}
+	}
+	for _, b := range bundles {
+		out = append(out, FoundBundle{Source: "tag " + tag.TagStr(), Data: b})
+	}
+	return out, nil
+}
+
+// bundlesIn reads the Sigstore-bundle layers of an artifact manifest.
+func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([][]byte, error) {
+	img, err := remote.Image(ref, r.options(ctx)...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, &RegistryError{Err: err}
+	}
+	var out [][]byte
+	for _, l := range m.Layers {
+		if !isBundle(l.MediaType) {
+			continue
+		}
+		if l.Size > evidence.MaxBundleSize {
+			continue
+		}
+		layer, err := img.LayerByDigest(l.Digest)
+		if err != nil {
+			return nil, &RegistryError{Err: err}
+		}
+		data, err := readLayer(layer)
+		if err != nil {
+			return nil, &RegistryError{Err: err}
+		}
+		out = append(out, data)
+	}
+	return out, nil
+}
+
+func isBundle(mt types.MediaType) bool {
+	return strings.HasPrefix(string(mt), "application/vnd.dev.sigstore.bundle")
+}
+
+func readLayer(l v1.Layer) ([]byte, error) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, evidence.MaxBundleSize))
+}
