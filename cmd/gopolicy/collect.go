@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/gopolicy/gopolicy/pkg/evidence"
+
 	"github.com/spf13/cobra"
 
 	"github.com/gopolicy/gopolicy/pkg/facts"
@@ -21,6 +23,38 @@ func addCollectFlags(cmd *cobra.Command) {
 	f.String("rootfs", "", "`DIR` of an unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
 	f.Bool("no-hash", false, "skip the SHA-256 of binaries (the only step that reads whole files)")
 	f.StringArray("stamp", nil, "string variable (`SYMBOL`) to read back from binaries, e.g. main.version (repeatable; -X targets are always read)")
+	addEvidenceFlags(cmd)
+}
+
+// addEvidenceFlags are the evidence inputs and the trust they are
+// verified against, offline.
+func addEvidenceFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArray("attestation", nil, "gopolicy facts attestation `FILE` of the binaries (a Sigstore bundle from 'gopolicy attest'; repeatable)")
+	f.StringArray("bundle", nil, "Sigstore bundle `FILE` of a binary, such as cosign sign-blob --bundle writes (repeatable)")
+	f.String("trusted-root", "", "Sigstore trusted_root.json `FILE` to verify evidence against: Fulcio CAs, Rekor log keys, timestamp authorities")
+	f.StringArray("evidence-key", nil, "PEM public key `FILE` of an allowed key signer (repeatable)")
+	f.StringArray("log-key", nil, "PEM public key `FILE` of a private Rekor v1 log not in the trusted root (repeatable)")
+	f.String("certificate-identity-regexp", "", "allowed keyless signer: a `REGEXP` the whole certificate identity (SAN) must match; with --certificate-oidc-issuer")
+	f.String("certificate-oidc-issuer", "", "allowed keyless signer: the OIDC `ISSUER` of the certificate, e.g. https://token.actions.githubusercontent.com")
+	f.Int("tlog-entries", 0, "verified transparency-log entries each bundle must carry (`N`)")
+	f.String("rekor-search", "", "also search this Rekor v1 log `URL` for each binary's SHA-256 (an extra: search by hash is incomplete, so finding nothing proves nothing; needs --log-key)")
+}
+
+// evidenceTrust is the trust the settings name.
+func (a *app) evidenceTrust() gopolicy.EvidenceTrust {
+	v := a.v
+	t := gopolicy.EvidenceTrust{
+		TrustedRoot: v.GetString("trusted-root"),
+		Keys:        v.GetStringSlice("evidence-key"),
+		LogKeys:     v.GetStringSlice("log-key"),
+		TlogEntries: v.GetInt("tlog-entries"),
+		SearchURL:   v.GetString("rekor-search"),
+	}
+	if san, issuer := v.GetString("certificate-identity-regexp"), v.GetString("certificate-oidc-issuer"); san != "" || issuer != "" {
+		t.Identities = []evidence.Identity{{SANRegexp: san, Issuer: issuer}}
+	}
+	return t
 }
 
 func (a *app) collectCommand() *cobra.Command {

@@ -76,6 +76,8 @@ facts could not be collected).`,
 	f.StringArray("waivers", nil, "waiver `FILE` (repeatable); added to the waivers in gopolicy.yaml")
 	f.String("now", "", "judge waiver expiry as of this `DATE` or RFC 3339 time instead of the clock (to reproduce a past decision)")
 	f.BoolP("verbose", "v", false, "list passed and switched-off policies in text output")
+	f.Duration("eval-timeout", 0, "stop policies still running after this `DURATION` (default 5s; a real judgement takes milliseconds); they become error findings")
+	f.String("explain", "", "after the report, show why policy `ID` decided what it did: its violations and the trace of the rules it evaluated and the facts they read")
 	return cmd
 }
 
@@ -120,6 +122,12 @@ func (a *app) runEval(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
+	// One subject, whether named by an argument or by flags, is one
+	// report; several are judged together.
+	single := a.subject(cmd)
+	if len(subjects) == 1 {
+		single, subjects = subjects[0].Subject, nil
+	}
 	var res *gopolicy.Result
 	if len(subjects) > 0 || factsJSON != nil {
 		p, err := gopolicy.New(ctx, cfg)
@@ -132,7 +140,7 @@ func (a *app) runEval(cmd *cobra.Command, args []string) error {
 		if res, err = p.JudgeFacts(ctx, factsJSON); err != nil {
 			return err
 		}
-	} else if res, err = gopolicy.JudgeOnce(ctx, cfg, a.subject(cmd)); err != nil {
+	} else if res, err = gopolicy.JudgeOnce(ctx, cfg, single); err != nil {
 		return err
 	}
 	d := res.Decision
@@ -151,9 +159,43 @@ func (a *app) runEval(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
+	if id := v.GetString("explain"); id != "" {
+		if err := a.explain(ctx, cfg, res, id); err != nil {
+			return err
+		}
+	}
 	if code := res.Outcome.ExitCode(); code != exitAllowed {
 		return exitStatus(code)
 	}
+	return nil
+}
+
+// explain prints why one policy decided what it did, after the report.
+func (a *app) explain(ctx context.Context, cfg gopolicy.Config, res *gopolicy.Result, id string) error {
+	p, err := gopolicy.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ex, err := p.Explain(ctx, res.Facts, id)
+	if err != nil {
+		return err
+	}
+	w := a.stdout
+	if a.v.GetString("output") != "" || a.v.GetString("format") != "text" {
+		w = a.stderr
+	}
+	fmt.Fprintf(w, "\nEXPLAIN %s %s (v%s), %s:%d\n", ex.Policy.ID, ex.Policy.Title, ex.Policy.Version, ex.Policy.File, ex.Policy.Line)
+	for _, f := range res.Decision.Findings {
+		if f.Policy == ex.Policy.ID {
+			fmt.Fprintf(w, "verdict: %s: %s\n", f.Level, f.Message)
+		}
+	}
+	fmt.Fprintf(w, "violations: %d\n", len(ex.Violations))
+	if ex.Trace == "" {
+		fmt.Fprintln(w, "trace: no rule of the policy was evaluated (its facts were missing or it is switched off)")
+		return nil
+	}
+	fmt.Fprintf(w, "trace (rules evaluated, the facts they read, where each failed or succeeded):\n%s", ex.Trace)
 	return nil
 }
 
@@ -174,7 +216,7 @@ func (a *app) subjectsFromArgs(cmd *cobra.Command, args []string) ([]gopolicy.It
 			}
 			for _, d := range dirs {
 				s := base
-				s.Dir, s.Binaries, s.Rootfs = d, nil, ""
+				s.Dir, s.Binaries, s.Rootfs, s.Attestations, s.Bundles = d, nil, "", nil, nil
 				items = append(items, gopolicy.Item{Name: d, Subject: s})
 			}
 			continue
@@ -233,9 +275,11 @@ func (a *app) judgeAll(ctx context.Context, p *gopolicy.Pipeline, items []gopoli
 func (a *app) subject(cmd *cobra.Command) gopolicy.Subject {
 	v := a.v
 	s := gopolicy.Subject{
-		Binaries: v.GetStringSlice("binary"),
-		Rootfs:   v.GetString("rootfs"),
-		Target:   target.Spec{Platform: v.GetString("target"), Libc: v.GetString("target-libc"), Static: v.GetBool("target-static"), Source: "flag"},
+		Binaries:     v.GetStringSlice("binary"),
+		Rootfs:       v.GetString("rootfs"),
+		Attestations: v.GetStringSlice("attestation"),
+		Bundles:      v.GetStringSlice("bundle"),
+		Target:       target.Spec{Platform: v.GetString("target"), Libc: v.GetString("target-libc"), Static: v.GetBool("target-static"), Source: "flag"},
 	}
 	if v.IsSet("dir") || (len(s.Binaries) == 0 && s.Rootfs == "") {
 		s.Dir = v.GetString("dir")

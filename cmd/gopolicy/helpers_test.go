@@ -35,7 +35,13 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"validate-xml":   cmdValidateXML,
 	"ci-steps":       cmdCISteps,
 	"jsonset":        cmdJSONSet,
+	"tamper-json":    cmdTamperJSON,
 	"status":         cmdStatus,
+	"hostile-tar":    cmdHostileTar,
+	"mkfifo":         cmdMkfifo,
+	"mksock":         cmdMksock,
+	"cutfile":        cmdCutfile,
+	"elfbreak":       cmdElfbreak,
 }
 
 // ci-steps WORKFLOW DIR writes each shell step of a GitHub Actions
@@ -128,6 +134,30 @@ func cmdJSONSet(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	m[keys[len(keys)-1]] = value
 	out, err := json.MarshalIndent(doc, "", "  ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+}
+
+// tamper-json IN OUT flips one character inside the base64 payload of a
+// Sigstore bundle's DSSE envelope, leaving its signature as it was.
+func cmdTamperJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tamper-json IN OUT")
+	}
+	var b map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &b))
+	env, _ := b["dsseEnvelope"].(map[string]any)
+	payload, _ := env["payload"].(string)
+	if len(payload) < 40 {
+		ts.Fatalf("%s has no DSSE payload", args[0])
+	}
+	i := len(payload) / 2
+	c := byte('A')
+	if payload[i] == 'A' {
+		c = 'B'
+	}
+	env["payload"] = payload[:i] + string(c) + payload[i+1:]
+	out, err := json.Marshal(b)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
 }

@@ -22,7 +22,7 @@ import (
 
 // version is the release this source is, or follows: the newest version
 // in CHANGELOG.md (a test keeps them equal).
-const version = "0.3.0"
+const version = "0.4.0"
 
 // toolVersion follows one rule: a binary installed by version (go install
 // ...@v0.4.0) reports that release; any other build reports the
@@ -106,10 +106,20 @@ directory or a parent, then defaults.`,
 	root.PersistentFlags().BoolVar(&a.trustConfig, "trust-config", false, "trust a "+gopolicy.ConfigFileName+" found by searching upward as if named with --config (in CI it belongs to the code being judged)")
 	// -v means --verbose wherever it exists; the version has no shorthand.
 	root.Flags().Bool("version", false, "print gopolicy's version")
-	root.AddCommand(a.collectCommand(), a.evalCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
+	root.AddCommand(a.collectCommand(), a.evalCommand(), a.attestCommand(), a.verifyAttestationCommand(), a.testCommand(), a.policiesCommand(), a.versionCommand())
+	for _, c := range commands {
+		root.AddCommand(c(a))
+	}
 	root.AddCommand(helpTopics()...)
 	return root
 }
+
+// commands is the registration table for front doors that live in files
+// of their own (serve, report): each adds itself from an init function.
+var commands []func(*app) *cobra.Command
+
+// registerCommand adds a subcommand to every root command built.
+func registerCommand(c func(*app) *cobra.Command) { commands = append(commands, c) }
 
 // unboundFlags are read from the command line only: --waivers names files
 // (the file's waivers key holds waivers themselves), and a subcommand's
@@ -186,6 +196,8 @@ func (a *app) config(cmd *cobra.Command) (gopolicy.Config, error) {
 		NoHash:      v.GetBool("no-hash"),
 		NoGoCommand: v.GetBool("no-go-command"),
 		ToolVersion: toolVersion(),
+		Evidence:    a.evidenceTrust(),
+		EvalTimeout: v.GetDuration("eval-timeout"),
 	}
 	if a.file != nil {
 		cfg.PolicyData = a.file.PolicyData

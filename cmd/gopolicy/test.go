@@ -43,6 +43,7 @@ coverage is under --threshold; 2 a policy or fixture could not be read.`,
 	}
 	f := cmd.Flags()
 	f.Bool("coverage", false, "report which policy lines the tests evaluate")
+	f.String("run", "", "run only the tests whose name (package.test_name) matches `REGEXP`, as go test -run does")
 	f.Float64("threshold", 0, "fail when coverage is under this percentage (implies --coverage)")
 	f.StringArray("fixtures", nil, "fixture `DIR` (repeatable; default: DIR/fixtures of each DIR that has one)")
 	f.Bool("builtin-tests", false, "also run the built-in policies' tests")
@@ -78,7 +79,8 @@ func (a *app) runTest(cmd *cobra.Command, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	report, err := eval.RunTests(ctx, sources, eval.TestOptions{Only: only, Coverage: coverage})
+	run, _ := flags.GetString("run")
+	report, err := eval.RunTests(ctx, sources, eval.TestOptions{Only: only, Coverage: coverage, Run: run})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopolicy/gopolicy/pkg/evidence"
+
 	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/policies"
 
@@ -75,9 +77,36 @@ type Config struct {
 	ToolVersion string
 	// Limits cap every input read; zero fields take safeio.DefaultLimits.
 	Limits safeio.Limits
-	// EvalTimeout bounds one evaluation of the policies; zero means the
-	// engine's default.
-	EvalTimeout time.Duration
+	// Evidence is the pinned trust Sigstore bundles and facts attestations
+	// are verified against, offline.
+	Evidence EvidenceTrust
+	// EvalTimeout bounds one judgement of the policies (eval.DefaultTimeout
+	// when zero); EvalMaxMemory how far the heap may grow meanwhile
+	// (eval.DefaultMaxMemory). A policy still running past either becomes
+	// an error finding naming it.
+	EvalTimeout   time.Duration
+	EvalMaxMemory int64
+}
+
+// EvidenceTrust names the trust material for evidence: files, and the
+// signers allowed.
+type EvidenceTrust struct {
+	// TrustedRoot is a Sigstore trusted_root.json (Fulcio CAs, Rekor log
+	// keys, timestamp authorities), pinned by the caller.
+	TrustedRoot string
+	// Keys are PEM public keys of allowed key signers; LogKeys are PEM
+	// public keys of (private) Rekor v1 logs not in the trusted root.
+	Keys, LogKeys []string
+	// Identities are the allowed keyless signers (certificate issuer and
+	// subject); KeyFingerprints narrow the allowed keys.
+	Identities      []evidence.Identity
+	KeyFingerprints []string
+	// TlogEntries is the number of verified transparency-log entries each
+	// bundle must carry.
+	TlogEntries int
+	// SearchURL is a Rekor v1 log to search by each binary's SHA-256, as
+	// an extra fact (search by hash is incomplete by design).
+	SearchURL string
 }
 
 // ConfigFile is a gopolicy.yaml as read: its settings by key (the CLI's
@@ -102,11 +131,16 @@ var ConfigKeys = []string{
 	"fail-on", "verbose", "no-go-command", "policy_data",
 	"binary", "rootfs", "no-hash", "stamp",
 	"waivers", "waiver_max_days", "policy-key",
+	"attestation", "bundle", "trusted-root", "evidence-key", "log-key",
+	"certificate-identity-regexp", "certificate-oidc-issuer", "tlog-entries", "rekor-search", "eval-timeout",
 }
 
 // pathKeys are settings whose values are paths: written in the file, they
 // are relative to the file.
-var pathKeys = map[string]bool{"policy": true, "policy-key": true, "binary": true, "rootfs": true}
+var pathKeys = map[string]bool{
+	"policy": true, "policy-key": true, "binary": true, "rootfs": true,
+	"attestation": true, "bundle": true, "trusted-root": true, "evidence-key": true, "log-key": true,
+}
 
 // ReadConfigFile reads and checks a configuration file: unknown keys,
 // wrong types and malformed waivers are errors naming the file (and line,

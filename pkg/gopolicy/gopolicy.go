@@ -18,6 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopolicy/gopolicy/pkg/collect/attested"
+	"github.com/gopolicy/gopolicy/pkg/evidence"
+
 	"github.com/gopolicy/gopolicy/internal/safeio"
 
 	"github.com/gopolicy/gopolicy/pkg/collect"
@@ -72,6 +75,10 @@ type Subject struct {
 	// Collectors overrides which collectors run (see collect.Collectors);
 	// nil chooses from what the subject gives (see Pipeline.Judge).
 	Collectors []string
+	// Attestations are gopolicy facts attestations of the binaries, and
+	// Bundles other Sigstore bundles of them: verified offline against
+	// Config.Evidence.
+	Attestations, Bundles []string
 }
 
 // Result is one judgement.
@@ -86,6 +93,7 @@ type Result struct {
 // bundles verified, waivers read. It is safe for concurrent use.
 type Pipeline struct {
 	cfg     Config
+	trust   evidence.VerifyOptions
 	engine  *eval.Engine
 	failOn  string
 	now     time.Time
@@ -110,6 +118,9 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 	if err := CheckPolicyData(cfg.PolicyData); err != nil {
 		return nil, err
 	}
+	if p.trust, err = readTrust(cfg.Evidence); err != nil {
+		return nil, err
+	}
 	if p.engine, err = NewEngine(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -131,7 +142,7 @@ func NewEngine(ctx context.Context, cfg Config) (*eval.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eval.New(ctx, eval.Options{Sources: sources, Config: cfg.PolicyData})
+	return eval.New(ctx, eval.Options{Sources: sources, Config: cfg.PolicyData, Timeout: cfg.EvalTimeout, MaxMemory: cfg.EvalMaxMemory})
 }
 
 // Sources lists the policy bundles a configuration names.
@@ -227,6 +238,24 @@ func (p *Pipeline) Profile() string { return p.cfg.Profile }
 // Collecting needs no policies: a CI job that only records facts (to sign
 // them, or judge them elsewhere) calls Collect without building a Pipeline.
 func Collect(ctx context.Context, cfg Config, s Subject) (*facts.Document, error) {
+	trust, err := readTrust(cfg.Evidence)
+	if err != nil {
+		return nil, err
+	}
+	return collectWith(ctx, cfg, trust, s)
+}
+
+// readTrust reads the evidence trust files once.
+func readTrust(t EvidenceTrust) (evidence.VerifyOptions, error) {
+	opts, err := attested.ReadTrust(t.TrustedRoot, t.Keys, t.LogKeys)
+	if err != nil {
+		return opts, err
+	}
+	opts.Identities, opts.KeyFingerprints, opts.TlogEntries = t.Identities, t.KeyFingerprints, t.TlogEntries
+	return opts, nil
+}
+
+func collectWith(ctx context.Context, cfg Config, trust evidence.VerifyOptions, s Subject) (*facts.Document, error) {
 	opts := collect.Options{
 		Dir:           s.Dir,
 		Env:           s.Env,
@@ -237,12 +266,17 @@ func Collect(ctx context.Context, cfg Config, s Subject) (*facts.Document, error
 		Rootfs:        s.Rootfs,
 		Binary:        binary.Options{NoHash: cfg.NoHash, Stamps: stamps(cfg)},
 		Collectors:    s.Collectors,
+		Evidence: attested.Options{
+			Attestations: s.Attestations, Bundles: s.Bundles, Trust: trust,
+			TrustedRootPath: cfg.Evidence.TrustedRoot, KeyPaths: cfg.Evidence.Keys, LogKeyPaths: cfg.Evidence.LogKeys,
+			SearchURL: cfg.Evidence.SearchURL,
+		},
 	}
 	if s.Collectors == nil && s.Dir == "" {
 		if len(s.Binaries) == 0 && s.Rootfs == "" {
 			return nil, &collect.InputError{Err: errors.New("nothing to judge: give a project directory, binaries or a rootfs")}
 		}
-		opts.Collectors = []string{collect.Binaries, collect.Rootfs, collect.Target}
+		opts.Collectors = []string{collect.Binaries, collect.Rootfs, collect.Target, collect.Evidence}
 		opts.NotSelected = "artefacts only: no project directory was given, so the local machine's Go environment and toolchain are not the build's"
 	}
 	doc, err := collect.Collect(safeio.WithLimits(ctx, cfg.Limits), opts)
@@ -285,7 +319,7 @@ func JudgeOnce(ctx context.Context, cfg Config, s Subject) (*Result, error) {
 
 // Judge collects a subject's facts and judges them.
 func (p *Pipeline) Judge(ctx context.Context, s Subject) (*Result, error) {
-	doc, err := Collect(ctx, p.cfg, s)
+	doc, err := collectWith(ctx, p.cfg, p.trust, s)
 	if err != nil {
 		return nil, err
 	}
@@ -359,4 +393,16 @@ func MarshalFacts(doc *facts.Document) ([]byte, error) {
 		return nil, fmt.Errorf("encode facts: %w", err)
 	}
 	return []byte(b.String()), nil
+}
+
+// Explain traces why one policy decided what it did on a judged facts
+// document (Result.Facts).
+func (p *Pipeline) Explain(ctx context.Context, factsJSON []byte, policyID string) (*eval.Explanation, error) {
+	dec := json.NewDecoder(bytes.NewReader(factsJSON))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("explain: decode facts: %w", err)
+	}
+	return p.engine.Explain(ctx, doc, policyID)
 }

@@ -26,6 +26,12 @@ func scopeOf(doc map[string]any) *decision.Scope {
 		if m, ok := mod["module"].(map[string]any); ok {
 			sc.Module, _ = m["path"].(string)
 		}
+		// A module lent by a verified attestation was not read here.
+		if cs, ok := doc["collectors"].(map[string]any); ok {
+			if st, ok := cs["gomod"].(map[string]any); ok && st["attested"] != nil && sc.Module != "" {
+				sc.Module += " (attested)"
+			}
+		}
 	}
 	if bins, ok := doc["binaries"].([]any); ok {
 		sc.Binaries = len(bins)
