@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/facts"
+	"github.com/gopolicy/gopolicy/pkg/facts/check"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -46,7 +47,7 @@ func (e *Engine) Evaluate(ctx context.Context, factsJSON []byte, profile string)
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &InputFormatError{describeJSONError(factsJSON, err)}
+		return nil, &InputFormatError{errors.New(check.DescribeJSONError(factsJSON, err))}
 	}
 	return e.EvaluateDocument(ctx, doc, profile)
 }
@@ -401,22 +402,4 @@ func describeValue(v any) string {
 		return fmt.Sprintf("%q", x)
 	}
 	return fmt.Sprintf("%v (a %T)", v, v)
-}
-
-// describeJSONError adds the line number to a JSON syntax error.
-func describeJSONError(data []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return err
-	}
-	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
-	return fmt.Errorf("line %d: %w", line, err)
 }

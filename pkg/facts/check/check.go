@@ -43,7 +43,7 @@ func Document(data []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{Message: "not valid JSON: " + describeJSONError(data, err)}
+		return nil, &Error{Message: "not valid JSON: " + DescribeJSONError(data, err)}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &Error{Message: "not valid JSON: more than one value in the document"}
@@ -115,8 +115,9 @@ func jsonType(v any) string {
 	return "object"
 }
 
-// describeJSONError adds the line number to a JSON syntax error.
-func describeJSONError(data []byte, err error) string {
+// DescribeJSONError says what is wrong with JSON that does not decode,
+// with the line of the error where the decoder gives an offset.
+func DescribeJSONError(data []byte, err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	off := int64(-1)
