@@ -6,10 +6,10 @@
 #   dies at start-up on an older target ("version `GLIBC_2.34' not found").
 # custom:
 #   id: GP-BIN-002
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: high
 #   requires: [binaries, target]
-#   profiles: {dev: warn, ci: deny, prod: deny}
+#   profiles: {dev: deny, ci: deny, prod: deny}
 #   remediation: >-
 #     Build on (or against a sysroot of) the oldest glibc you support, build
 #     with CGO_ENABLED=0, or raise the target's glibc.

@@ -7,10 +7,10 @@
 #   "not found" for a file that is there.
 # custom:
 #   id: GP-BIN-003
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: high
 #   requires: [binaries, target]
-#   profiles: {dev: warn, ci: deny, prod: deny}
+#   profiles: {dev: deny, ci: deny, prod: deny}
 #   remediation: >-
 #     Build with CGO_ENABLED=0, or build against the target's C library (for
 #     Alpine: CC=musl-gcc or build inside an Alpine image).

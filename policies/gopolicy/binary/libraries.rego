@@ -7,10 +7,10 @@
 #   start-up.
 # custom:
 #   id: GP-BIN-005
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: high
 #   requires: [binaries, rootfs]
-#   profiles: {dev: warn, ci: deny, prod: deny}
+#   profiles: {dev: deny, ci: deny, prod: deny}
 #   remediation: >-
 #     Install the missing libraries in the image, or build the binary
 #     statically (CGO_ENABLED=0).

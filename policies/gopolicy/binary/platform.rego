@@ -7,10 +7,10 @@
 #   pipeline's settings.
 # custom:
 #   id: GP-BIN-001
-#   version: 1.0.0
+#   version: 1.1.0
 #   severity: high
 #   requires: [binaries, target]
-#   profiles: {dev: warn, ci: deny, prod: deny}
+#   profiles: {dev: deny, ci: deny, prod: deny}
 #   remediation: >-
 #     Build with GOOS and GOARCH set to the target's values, or pass the real
 #     deployment platform with --target.
