@@ -206,6 +206,9 @@ func (r *Run) Module(ctx context.Context) (*gomod.Module, []facts.Problem, error
 		modDir, modName, err := gomod.Locate(r.Dir)
 		if err != nil {
 			r.modErr = err
+			if !errors.Is(err, gomod.ErrNoModule) {
+				r.modProbs = []facts.Problem{{Path: r.Dir, Message: err.Error()}}
+			}
 			return
 		}
 		r.mod, r.modProbs = gomod.Load(ctx, modDir, modName)

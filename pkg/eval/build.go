@@ -1,12 +1,15 @@
 package eval
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -62,8 +65,12 @@ func BuildBundle(dir string, w io.Writer, opts BuildOptions) (decision.BundleInf
 			return decision.BundleInfo{}, fmt.Errorf("sign bundle: %w", err)
 		}
 	}
-	var buf bytes.Buffer
-	if err := bundle.NewWriter(&buf).Write(b); err != nil {
+	var opa bytes.Buffer
+	if err := bundle.NewWriter(&opa).Write(b); err != nil {
+		return decision.BundleInfo{}, fmt.Errorf("write bundle: %w", err)
+	}
+	buf, err := relativeNames(opa.Bytes())
+	if err != nil {
 		return decision.BundleInfo{}, fmt.Errorf("write bundle: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
@@ -75,4 +82,43 @@ func BuildBundle(dir string, w io.Writer, opts BuildOptions) (decision.BundleInf
 		return decision.BundleInfo{}, fmt.Errorf("write bundle: %w", err)
 	}
 	return info, nil
+}
+
+// relativeNames rewrites the tarball OPA's writer makes so its entries are
+// relative ("data.json", not "/data.json"): tar and other tools warn about
+// absolute member names, and extracting one must never write outside the
+// directory it is unpacked in. The loader reads both forms, and the
+// signature names files the same way either way.
+func relativeNames(tgz []byte) (*bytes.Buffer, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	tw := tar.NewWriter(zw)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		hdr.Name = strings.TrimLeft(hdr.Name, "/")
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -37,8 +37,14 @@ type Module struct {
 func Locate(dir string) (string, string, error) {
 	for d := dir; ; {
 		for _, name := range []string{"go.mod", "vendor.mod"} {
-			if fi, err := os.Stat(filepath.Join(d, name)); err == nil && !fi.IsDir() {
+			fi, err := os.Stat(filepath.Join(d, name))
+			switch {
+			case err == nil && !fi.IsDir():
 				return d, name, nil
+			case err != nil && !errors.Is(err, fs.ErrNotExist):
+				// A directory gopolicy may not read is not one without a
+				// go.mod: say why, rather than judge the wrong module.
+				return "", "", fmt.Errorf("look for %s in %s: %w", name, d, err)
 			}
 		}
 		parent := filepath.Dir(d)
@@ -86,6 +92,11 @@ func parseModFile(ctx context.Context, path string) (*modfile.File, []facts.Prob
 	f, err := modfile.Parse(path, data, FixVersion)
 	if err != nil {
 		return nil, capProblems(ParseProblems(path, err), lim.Problems)
+	}
+	if f.Module == nil {
+		// The go command refuses it too: "go: error reading go.mod:
+		// missing module declaration".
+		return nil, []facts.Problem{{Path: path, Line: 1, Message: "missing module declaration: the go command refuses this go.mod (add a module line, as go mod init writes)"}}
 	}
 	problems := CheckGodebugs(path, f.Godebug)
 	problems = append(problems, conflictingReplacements(path, f.Replace)...)
