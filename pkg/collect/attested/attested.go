@@ -8,6 +8,8 @@ package attested
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,7 +167,7 @@ func verify(ctx context.Context, trust evidence.VerifyOptions, path string, data
 	}
 	var last facts.EvidenceInput
 	tried := false
-	for _, b := range binaries {
+	for _, b := range bindOrder(data, binaries) {
 		if b.SHA256 == "" {
 			continue
 		}
@@ -188,6 +190,64 @@ func verify(ctx context.Context, trust evidence.VerifyOptions, path string, data
 		last.Error = "artifact: no hashed binary to bind the bundle to (give --binary, without --no-hash)"
 	}
 	return last, nil
+}
+
+// bindOrder puts first the binaries a bundle names: the subject digests
+// of its statement, or its message digest. The bundle is only read to
+// order the candidates (verification still decides), so judging N
+// binaries with N bundles verifies about N times, not N squared. Nothing
+// read here is trusted.
+func bindOrder(data []byte, binaries []facts.Binary) []facts.Binary {
+	var b struct {
+		DSSEEnvelope *struct {
+			Payload string `json:"payload"`
+		} `json:"dsseEnvelope"`
+		MessageSignature *struct {
+			MessageDigest struct {
+				Digest string `json:"digest"`
+			} `json:"messageDigest"`
+		} `json:"messageSignature"`
+	}
+	if json.Unmarshal(data, &b) != nil {
+		return binaries
+	}
+	named := map[string]bool{}
+	switch {
+	case b.DSSEEnvelope != nil:
+		payload, err := base64.StdEncoding.DecodeString(b.DSSEEnvelope.Payload)
+		if err != nil {
+			return binaries
+		}
+		var st struct {
+			Subject []struct {
+				Digest map[string]string `json:"digest"`
+			} `json:"subject"`
+		}
+		if json.Unmarshal(payload, &st) != nil {
+			return binaries
+		}
+		for _, s := range st.Subject {
+			named[strings.ToLower(s.Digest["sha256"])] = true
+		}
+	case b.MessageSignature != nil:
+		raw, err := base64.StdEncoding.DecodeString(b.MessageSignature.MessageDigest.Digest)
+		if err != nil {
+			return binaries
+		}
+		named[hex.EncodeToString(raw)] = true
+	}
+	out := make([]facts.Binary, 0, len(binaries))
+	for _, bin := range binaries {
+		if named[bin.SHA256] {
+			out = append(out, bin)
+		}
+	}
+	for _, bin := range binaries {
+		if !named[bin.SHA256] {
+			out = append(out, bin)
+		}
+	}
+	return out
 }
 
 // attestedFacts checks an attested document as any document from outside
