@@ -195,8 +195,17 @@ func (d *Decision) Recount() {
 	for _, f := range d.Findings {
 		d.Summary.add(f.Level)
 	}
+	// By level, then policy, then subject (a module or a binary's path),
+	// so a scan of many files reads in path order.
 	sort.SliceStable(d.Findings, func(i, j int) bool {
-		return levelRank(d.Findings[i].Level) < levelRank(d.Findings[j].Level)
+		a, b := d.Findings[i], d.Findings[j]
+		if ra, rb := levelRank(a.Level), levelRank(b.Level); ra != rb {
+			return ra < rb
+		}
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		return a.Subject < b.Subject
 	})
 	d.Allow = d.Summary.Deny == 0 && d.Summary.Error == 0 && len(d.InputErrors) == 0
 }

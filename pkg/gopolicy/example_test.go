@@ -38,6 +38,6 @@ func Example() {
 	// denied exit 1
 	// GP-MOD-001 go.mod:8
 	// GP-MOD-003 go.mod:13
-	// GP-MOD-004 vendor/modules.txt:7
 	// GP-MOD-004 go.mod:13
+	// GP-MOD-004 vendor/modules.txt:7
 }

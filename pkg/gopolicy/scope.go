@@ -33,8 +33,16 @@ func scopeOf(doc map[string]any) *decision.Scope {
 			}
 		}
 	}
+	nonGo := 0
 	if bins, ok := doc["binaries"].([]any); ok {
 		sc.Binaries = len(bins)
+		for _, b := range bins {
+			m, _ := b.(map[string]any)
+			g, _ := m["go"].(map[string]any)
+			if m["error"] == nil && g != nil && g["is_go"] == false {
+				nonGo++
+			}
+		}
 	}
 	if r, ok := doc["rootfs"].(map[string]any); ok {
 		sc.Rootfs, _ = r["dir"].(string)
@@ -71,6 +79,9 @@ func scopeOf(doc map[string]any) *decision.Scope {
 	}
 	for _, r := range reasons {
 		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("%s: %s", strings.Join(labels[r], ", "), r))
+	}
+	if nonGo > 0 {
+		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("how %d of the binaries were built: they are not Go programs, so only the platform, libc and library policies judge them", nonGo))
 	}
 	return sc
 }

@@ -2,13 +2,15 @@
 # title: Binary's dependencies cannot be checked
 # description: >-
 #   Dependency policies need Go build information with module data and
-#   hashes. Binaries that are not Go, Go binaries built in GOPATH mode or
-#   with their module information removed, and builds that recorded no
-#   hashes (vendor builds, local replacements) cannot be checked; this is
-#   reported so that those policies never pass silently.
+#   hashes. Go binaries built in GOPATH mode or with their module
+#   information removed, and builds that recorded no hashes (vendor builds,
+#   local replacements) cannot be checked; this is reported so that those
+#   policies never pass silently. Executables that are not Go programs are
+#   judged by the platform, libc and library policies only, and the
+#   decision's scope counts them: there is nothing Go to rebuild.
 # custom:
 #   id: GP-BIN-015
-#   version: 1.0.0
+#   version: 2.0.0
 #   severity: low
 #   requires: [binaries]
 #   profiles: {dev: warn, ci: warn, prod: warn}
@@ -18,16 +20,6 @@
 package gopolicy.policies.binary.module_info
 
 import data.gopolicy.lib
-
-violation contains {
-	"msg": sprintf("%s is not a Go binary (%s): how it was built cannot be checked", [b.path, b.go.error]),
-	"subject": b.path,
-	"evidence": [lib.binary_evidence(i, "go/is_go", false)],
-} if {
-	some i, b in input.binaries
-	not b.error
-	not b.go.is_go
-}
 
 violation contains {
 	"msg": sprintf("%s has no module information (GOPATH-mode build or removed build info): its dependencies are unknown", [b.path]),
