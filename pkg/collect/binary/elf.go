@@ -197,12 +197,21 @@ func readProg(p *elf.Prog) ([]byte, error) {
 // symbols need, comparing versions numerically (2.3.2 < 2.34) and leaving
 // out GLIBC_PRIVATE, which is not a release.
 func readVersionNeeds(f *elf.File, info *facts.ELFInfo) {
-	syms, err := f.ImportedSymbols()
+	// The dynamic symbols, not ImportedSymbols: that leaves out weak
+	// undefined symbols such as __cxa_finalize@GLIBC_2.2.5, whose version
+	// the loader still requires.
+	syms, err := f.DynamicSymbols()
 	if err != nil {
 		return
 	}
 	byVersion := map[string][]string{}
 	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF {
+			continue
+		}
+		if b := elf.ST_BIND(s.Info); b != elf.STB_GLOBAL && b != elf.STB_WEAK {
+			continue
+		}
 		v, ok := strings.CutPrefix(s.Version, "GLIBC_")
 		if !ok || !libc.IsVersion(v) {
 			continue
