@@ -132,8 +132,20 @@ func TestRealBuilds(t *testing.T) {
 		if b.Format != facts.FormatMachO || m.GOARCH != "arm64" || !m.PIE || !m.CodeSigned || len(m.Dylibs) == 0 {
 			t.Fatalf("macho %+v", m)
 		}
-		if stamp(b, "main.version").Value != "3.1" {
-			t.Errorf("stamp %+v", stamp(b, "main.version"))
+		if stamp(b, "main.version").Value != "3.1" || m.Stripped {
+			t.Errorf("stamp %+v, stripped %v", stamp(b, "main.version"), m.Stripped)
+		}
+	})
+
+	// A macOS release build (-s -w) keeps a symbol table of imports only:
+	// it is stripped, and its stamps cannot be verified, not "missing".
+	t.Run("darwin Mach-O stripped", func(t *testing.T) {
+		b := f.build(t, "app-darwin-stripped", map[string]string{"GOOS": "darwin", "GOARCH": "arm64", "CGO_ENABLED": "0"}, "-ldflags=-s -w -X main.version=3.1")
+		if !b.MachO.Stripped {
+			t.Errorf("a -s -w Mach-O is reported not stripped")
+		}
+		if st := stamp(b, "main.version"); st.Status != facts.StampUnverifiable {
+			t.Errorf("stamp of a stripped Mach-O: %+v, want unverifiable", st)
 		}
 	})
 

@@ -32,8 +32,24 @@ func readMachO(r io.ReaderAt) (*facts.MachOInfo, image, error) {
 			info.CodeSigned = true
 		}
 	}
-	info.Stripped = f.Symtab == nil || len(f.Symtab.Syms) == 0
+	info.Stripped = !hasDefinedSymbols(f)
 	return info, &machoImage{f}, nil
+}
+
+// hasDefinedSymbols reports whether the symbol table names anything the
+// binary defines. The Go linker's -s still leaves a symbol table on
+// darwin, holding only the symbols imported from dylibs (section 0), so
+// "a symbol table exists" does not mean "not stripped".
+func hasDefinedSymbols(f *macho.File) bool {
+	if f.Symtab == nil {
+		return false
+	}
+	for _, s := range f.Symtab.Syms {
+		if s.Sect != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 type machoImage struct{ f *macho.File }
@@ -50,7 +66,7 @@ func (m *machoImage) ptrSize() int {
 func (m *machoImage) order() binary.ByteOrder { return m.f.ByteOrder }
 
 func (m *machoImage) symbols() (map[string]symbol, error) {
-	if m.f.Symtab == nil || len(m.f.Symtab.Syms) == 0 {
+	if !hasDefinedSymbols(m.f) {
 		return nil, errNoSymbols
 	}
 	out := make(map[string]symbol, len(m.f.Symtab.Syms))
