@@ -20,6 +20,7 @@ func addCollectFlags(cmd *cobra.Command) {
 	f.Bool("target-static", false, "the target requires statically linked binaries")
 	f.Bool("no-go-command", false, "do not run 'go env -json' to cross-check the computed environment")
 	f.StringArray("binary", nil, "compiled artefact to check: a `PATH` to a file, or a directory meaning every file in it (repeatable)")
+	f.Bool("recursive", false, "scan directories given with --binary down their subdirectories too")
 	f.String("rootfs", "", "`DIR` of an unpacked image or sysroot the binaries run in; supplies the target when --target is not given")
 	f.Bool("no-hash", false, "skip the SHA-256 of binaries (the only step that reads whole files)")
 	f.StringArray("stamp", nil, "string variable (`SYMBOL`) to read back from binaries, e.g. main.version (repeatable; -X targets are always read)")

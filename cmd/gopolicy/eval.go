@@ -276,6 +276,7 @@ func (a *app) subject(cmd *cobra.Command) gopolicy.Subject {
 	v := a.v
 	s := gopolicy.Subject{
 		Binaries:     v.GetStringSlice("binary"),
+		Recursive:    v.GetBool("recursive"),
 		Rootfs:       v.GetString("rootfs"),
 		Attestations: v.GetStringSlice("attestation"),
 		Bundles:      v.GetStringSlice("bundle"),

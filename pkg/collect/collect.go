@@ -58,8 +58,10 @@ type Options struct {
 	SkipGoCommand bool
 	// ToolVersion is recorded in the document.
 	ToolVersion string
-	// Binaries are files or directories of compiled artefacts.
-	Binaries []string
+	// Binaries are files or directories of compiled artefacts; Recursive
+	// scans directories' subdirectories too.
+	Binaries  []string
+	Recursive bool
 	// Binary tunes binary analysis (hashing, stamps to read back).
 	Binary binary.Options
 	// Rootfs is an unpacked image or sysroot the binaries will run in.
@@ -169,8 +171,11 @@ type Run struct {
 	modProbs   []facts.Problem
 
 	binaryFiles []string
-	target      *facts.Target
-	selected    map[string]bool
+	binaryNotes []string
+	// collectorNotes are guarded by mu.
+	collectorNotes map[string][]string
+	target         *facts.Target
+	selected       map[string]bool
 }
 
 // Set changes the document under the run's lock.
@@ -246,7 +251,7 @@ func Collect(ctx context.Context, opts Options) (*facts.Document, error) {
 		return nil, &InputError{err}
 	}
 	if isSelected(selected, Binaries) {
-		if run.binaryFiles, err = binary.Expand(opts.Binaries); err != nil {
+		if run.binaryFiles, run.binaryNotes, err = binary.Scan(opts.Binaries, opts.Recursive); err != nil {
 			return nil, &InputError{err}
 		}
 	}
@@ -331,7 +336,24 @@ func (r *Run) record(ctx context.Context, name string, c Collector) {
 	if st.Status != facts.StatusSkipped {
 		st.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	}
-	r.status(name, st)
+	r.Set(func(doc *facts.Document) {
+		st.Notes = r.collectorNotes[name]
+		doc.Collectors[name] = st
+	})
+}
+
+// notes records what a collector left out on purpose; record() puts them
+// in its status.
+func (r *Run) notes(name string, notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	r.Set(func(*facts.Document) {
+		if r.collectorNotes == nil {
+			r.collectorNotes = map[string][]string{}
+		}
+		r.collectorNotes[name] = append(r.collectorNotes[name], notes...)
+	})
 }
 
 func (r *Run) status(name string, st facts.CollectorStatus) {

@@ -176,6 +176,7 @@ func (binariesCollector) Collect(ctx context.Context, r *Run) ([]facts.Problem, 
 		}
 	}
 	r.Set(func(doc *facts.Document) { doc.Binaries = bins })
+	r.notes(Binaries, r.binaryNotes)
 	// A file that could not be read at all (permissions, I/O) is an input
 	// problem; one that was read but is not an executable gopolicy can
 	// analyse is a fact, judged by the policies.

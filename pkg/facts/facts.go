@@ -125,6 +125,10 @@ type CollectorStatus struct {
 	Reason     string    `json:"reason,omitempty"`
 	Problems   []Problem `json:"problems,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
+	// Notes say what the collector left out on purpose, so an empty
+	// section is never read as "everything checked" (a directory scan's
+	// subdirectories and non-executables; added in 0.4.0).
+	Notes []string `json:"notes,omitempty"`
 	// Attested, when set, says the section was not collected here but
 	// taken from a verified facts attestation: which bundle, who signed
 	// it, and when the build recorded it (added in 0.4.0).

@@ -129,7 +129,7 @@ type ConfigFile struct {
 var ConfigKeys = []string{
 	"profile", "policy", "no-builtin", "format", "target", "target-libc", "target-static",
 	"fail-on", "verbose", "no-go-command", "policy_data",
-	"binary", "rootfs", "no-hash", "stamp",
+	"binary", "recursive", "rootfs", "no-hash", "stamp",
 	"waivers", "waiver_max_days", "policy-key",
 	"attestation", "bundle", "trusted-root", "evidence-key", "log-key",
 	"certificate-identity-regexp", "certificate-oidc-issuer", "tlog-entries", "rekor-search", "eval-timeout",

@@ -75,6 +75,8 @@ type Subject struct {
 	// Collectors overrides which collectors run (see collect.Collectors);
 	// nil chooses from what the subject gives (see Pipeline.Judge).
 	Collectors []string
+	// Recursive scans directories given in Binaries down their subdirectories.
+	Recursive bool
 	// Attestations are gopolicy facts attestations of the binaries, and
 	// Bundles other Sigstore bundles of them: verified offline against
 	// Config.Evidence.
@@ -263,6 +265,7 @@ func collectWith(ctx context.Context, cfg Config, trust evidence.VerifyOptions, 
 		SkipGoCommand: cfg.NoGoCommand,
 		ToolVersion:   cfg.ToolVersion,
 		Binaries:      s.Binaries,
+		Recursive:     s.Recursive,
 		Rootfs:        s.Rootfs,
 		Binary:        binary.Options{NoHash: cfg.NoHash, Stamps: stamps(cfg)},
 		Collectors:    s.Collectors,

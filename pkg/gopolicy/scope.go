@@ -80,6 +80,15 @@ func scopeOf(doc map[string]any) *decision.Scope {
 	for _, r := range reasons {
 		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("%s: %s", strings.Join(labels[r], ", "), r))
 	}
+	for _, n := range names {
+		st, _ := collectors[n].(map[string]any)
+		notes, _ := st["notes"].([]any)
+		for _, note := range notes {
+			if s, ok := note.(string); ok {
+				sc.NotJudged = append(sc.NotJudged, s)
+			}
+		}
+	}
 	if nonGo > 0 {
 		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("how %d of the binaries were built: they are not Go programs, so only the platform, libc and library policies judge them", nonGo))
 	}

@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gopolicy/gopolicy/internal/safeio"
 	"github.com/gopolicy/gopolicy/pkg/facts"
@@ -38,47 +40,108 @@ type Options struct {
 // what they are; subdirectories and dangling links are left out. A
 // directory without any of these is an error.
 func Expand(paths []string) ([]string, error) {
-	var files []string
+	files, _, err := Scan(paths, false)
+	return files, err
+}
+
+// maxScanEntries bounds a recursive scan, so a huge tree cannot stall
+// collection.
+const maxScanEntries = 200000
+
+// Scan is Expand that can descend into subdirectories (recursive) and
+// says what a directory scan left out, so "0 findings" is never read as
+// "everything checked": subdirectories not entered, files that are not
+// executables, entries that could not be read (dangling links).
+func Scan(paths []string, recursive bool) (files, notes []string, err error) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("binary %s: %w", p, errors.Unwrap(err))
+			return nil, nil, fmt.Errorf("binary %s: %w", p, errors.Unwrap(err))
 		}
 		if !fi.IsDir() {
 			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("binary %s: is %s, not a regular file", p, safeio.Describe(fi.Mode()))
+				return nil, nil, fmt.Errorf("binary %s: is %s, not a regular file", p, safeio.Describe(fi.Mode()))
 			}
 			files = append(files, p)
 			continue
 		}
-		entries, err := os.ReadDir(p)
-		if err != nil {
-			return nil, fmt.Errorf("binary directory %s: %w", p, err)
-		}
 		var found []string
-		others := 0
-		for _, e := range entries {
-			full := filepath.Join(p, e.Name())
+		var others, subdirs, unreadable, seen int
+		walkErr := filepath.WalkDir(p, func(full string, d fs.DirEntry, err error) error {
+			if err != nil {
+				unreadable++
+				if d != nil && d.IsDir() && full != p {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if full == p {
+				return nil
+			}
+			if seen++; seen > maxScanEntries {
+				return fmt.Errorf("binary directory %s: more than %d entries below it; name the directories to scan", p, maxScanEntries)
+			}
+			if d.IsDir() {
+				if !recursive {
+					subdirs++
+					return fs.SkipDir
+				}
+				return nil
+			}
+			// Links are followed to what they name, as the loader would.
 			st, err := os.Stat(full)
-			if err != nil || st.IsDir() {
-				continue
+			if err != nil {
+				unreadable++
+				return nil
+			}
+			if st.IsDir() {
+				subdirs++ // a link to a directory is not entered
+				return nil
 			}
 			if kind := classifyPath(full, st.Mode()); kind != "" && !LooksExecutable(kind) {
 				others++
-				continue
+				return nil
 			}
 			found = append(found, full)
+			return nil
+		})
+		if walkErr != nil {
+			return nil, nil, walkErr
 		}
 		if len(found) == 0 {
 			if others > 0 {
-				return nil, fmt.Errorf("binary directory %s: no executables in it (%d files that are not executables)", p, others)
+				return nil, nil, fmt.Errorf("binary directory %s: no executables in it (%d files that are not executables)", p, others)
 			}
-			return nil, fmt.Errorf("binary directory %s: no files in it", p)
+			return nil, nil, fmt.Errorf("binary directory %s: no files in it", p)
+		}
+		var left []string
+		if subdirs > 0 {
+			hint := ""
+			if !recursive {
+				hint = " (--recursive enters them)"
+			}
+			left = append(left, fmt.Sprintf("%d %s not entered%s", subdirs, plural(subdirs, "subdirectory", "subdirectories"), hint))
+		}
+		if others > 0 {
+			left = append(left, fmt.Sprintf("%d %s", others, plural(others, "file that is not an executable", "files that are not executables")))
+		}
+		if unreadable > 0 {
+			left = append(left, fmt.Sprintf("%d %s that could not be read (dangling links, permissions)", unreadable, plural(unreadable, "entry", "entries")))
+		}
+		if len(left) > 0 {
+			notes = append(notes, fmt.Sprintf("scan of %s left out %s", p, strings.Join(left, ", ")))
 		}
 		sort.Strings(found)
 		files = append(files, found...)
 	}
-	return files, nil
+	return files, notes, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Collect analyses one file. It never panics and never blocks on or
