@@ -231,3 +231,29 @@ func TestParseLDFlags(t *testing.T) {
 		t.Fatalf("%v %v %+v", s, w, xs)
 	}
 }
+
+// On PE and Mach-O, which record no symbol sizes, a stamp aimed at a
+// variable that is not a string is reported as such, not read as one.
+func TestNonStringStampWithoutSymbolSizes(t *testing.T) {
+	env := gotest.Env(t)
+	dir := t.TempDir()
+	gotest.WriteTree(t, dir, "-- go.mod --\nmodule example.com/nx\n\ngo 1.22\n-- main.go --\npackage main\n\nvar n int = 5\nvar m int = 3\nvar s = \"a\"\n\nfunc main() { println(n, m, s) }\n")
+	for _, target := range []map[string]string{
+		{"GOOS": "windows", "GOARCH": "amd64", "CGO_ENABLED": "0"},
+		{"GOOS": "darwin", "GOARCH": "arm64", "CGO_ENABLED": "0"},
+	} {
+		t.Run(target["GOOS"], func(t *testing.T) {
+			bin := gotest.Build(t, env, dir, filepath.Join(t.TempDir(), "nx"), target)
+			b, err := binary.Collect(context.Background(), bin, binary.Options{NoHash: true, Stamps: []string{"main.n", "main.s"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := stamp(b, "main.n"); st.Status != facts.StampNotString {
+				t.Errorf("main.n (an int): %+v, want not-string", st)
+			}
+			if st := stamp(b, "main.s"); st.Status != facts.StampSet || st.Value != "a" {
+				t.Errorf("main.s: %+v, want set to a", st)
+			}
+		})
+	}
+}

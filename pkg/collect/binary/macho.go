@@ -76,8 +76,12 @@ func (m *machoImage) symbols() (map[string]symbol, error) {
 		if len(name) > 0 && name[0] == '_' {
 			name = name[1:]
 		}
+		if s.Sect == 0 {
+			continue // imported from a dylib: no address here
+		}
 		out[name] = symbol{addr: s.Value}
 	}
+	setRoom(out)
 	return out, nil
 }
 

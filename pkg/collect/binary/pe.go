@@ -92,6 +92,7 @@ func (p *peImage) symbols() (map[string]symbol, error) {
 		sec := p.f.Sections[s.SectionNumber-1]
 		m[s.Name] = symbol{addr: p.base + uint64(sec.VirtualAddress) + uint64(s.Value)}
 	}
+	setRoom(m)
 	return m, nil
 }
 

@@ -3,6 +3,7 @@ package binary
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -18,6 +19,26 @@ const maxStampLen = 64 << 10
 type symbol struct {
 	addr, size uint64
 	sized      bool // the format records symbol sizes (ELF)
+	// room is the distance to the next symbol's address, for formats
+	// without sizes (PE, Mach-O): a variable cannot be larger. 0: unknown.
+	room uint64
+}
+
+// setRoom fills in each symbol's room from the sorted distinct addresses.
+func setRoom(m map[string]symbol) {
+	addrs := make([]uint64, 0, len(m))
+	for _, s := range m {
+		addrs = append(addrs, s.addr)
+	}
+	slices.Sort(addrs)
+	addrs = slices.Compact(addrs)
+	for name, s := range m {
+		i, _ := slices.BinarySearch(addrs, s.addr)
+		if i+1 < len(addrs) {
+			s.room = addrs[i+1] - s.addr
+			m[name] = s
+		}
+	}
 }
 
 // image is the little of an executable format that reading a Go string
@@ -84,6 +105,10 @@ func readString(img image, sym symbol, s *facts.Stamp) {
 	ps := img.ptrSize()
 	if sym.sized && sym.size != uint64(2*ps) {
 		s.Status, s.Detail = facts.StampNotString, "the symbol is not a string variable"
+		return
+	}
+	if !sym.sized && sym.room > 0 && sym.room < uint64(2*ps) {
+		s.Status, s.Detail = facts.StampNotString, "the symbol is smaller than a string header: not a string variable"
 		return
 	}
 	hdr, err := img.read(sym.addr, 2*ps)
