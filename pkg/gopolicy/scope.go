@@ -90,7 +90,7 @@ func scopeOf(doc map[string]any) *decision.Scope {
 		}
 	}
 	if nonGo > 0 {
-		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("how %d of the binaries were built: they are not Go programs, so only the platform, libc and library policies judge them", nonGo))
+		sc.NotJudged = append(sc.NotJudged, fmt.Sprintf("how %d of the binaries were built: they are not Go programs, so the Go policies (build settings, stamps, dependencies, evidence) do not apply; platform, libc, library and hardening policies do", nonGo))
 	}
 	return sc
 }

@@ -6,7 +6,8 @@
 #   signed by an allowed identity and verified offline against the pinned
 #   trust root. Without it nobody can show where the binary came from, or
 #   judge the environment that built it. A search of a transparency log
-#   by hash is no substitute: it is incomplete by design.
+#   by hash is no substitute: it is incomplete by design. Executables that
+#   are not Go programs are not judged here.
 # custom:
 #   id: GP-EVD-001
 #   version: 1.0.0
@@ -28,7 +29,7 @@ violation contains {
 	"evidence": [lib.binary_evidence(i, "sha256", b.sha256), {"fact": "/evidence/inputs", "value": count(input.evidence.inputs), "source": "--attestation and --bundle"}],
 } if {
 	some i, b in input.binaries
-	b.format in {"elf", "pe", "macho"}
+	b.go.is_go
 	not verified(b.path)
 }
 

@@ -29,3 +29,8 @@ test_unhashed_binary_is_a_violation if {
 	some v in binding.violation with input as doc
 	contains(v.msg, "--no-hash")
 }
+
+test_non_go_executable_is_not_judged if {
+	c := {"path": "/usr/bin/ls", "format": "elf", "sha256": "11", "go": {"is_go": false}, "elf": {}}
+	count(binding.violation) == 0 with input as object.union(ev.with_evidence([]), {"binaries": [c]})
+}
