@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 	"golang.org/x/mod/module"
@@ -260,4 +261,19 @@ func Build(t testing.TB, env map[string]string, dir, out string, extraEnv map[st
 	args := append([]string{"build", "-o", out}, flags...)
 	Go(t, e, dir, append(args, ".")...)
 	return out
+}
+
+// Within fails the test if f does not return within d: no hostile input
+// may make collection hang or stream forever.
+func Within[T any](t testing.TB, d time.Duration, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(d):
+		t.Fatalf("did not finish in %v", d)
+		panic("unreachable")
+	}
 }

@@ -24,21 +24,6 @@ import (
 	"github.com/gopolicy/gopolicy/pkg/facts"
 )
 
-// within fails the test if f does not return in time: no input may make
-// collection hang or stream forever.
-func within[T any](t *testing.T, d time.Duration, f func() T) T {
-	t.Helper()
-	done := make(chan T, 1)
-	go func() { done <- f() }()
-	select {
-	case v := <-done:
-		return v
-	case <-time.After(d):
-		t.Fatalf("did not finish in %v", d)
-		panic("unreachable")
-	}
-}
-
 type result struct {
 	b   facts.Binary
 	err error
@@ -46,7 +31,7 @@ type result struct {
 
 func collectWithin(t *testing.T, ctx context.Context, p string, opts collectbinary.Options) result {
 	t.Helper()
-	return within(t, 10*time.Second, func() result {
+	return gotest.Within(t, 10*time.Second, func() result {
 		b, err := collectbinary.Collect(ctx, p, opts)
 		return result{b, err}
 	})
@@ -96,7 +81,7 @@ func TestSpecialFilesNeverHang(t *testing.T) {
 			p = filepath.Join(dir, name)
 		}
 		t.Run("named "+name, func(t *testing.T) {
-			err := within(t, 10*time.Second, func() error {
+			err := gotest.Within(t, 10*time.Second, func() error {
 				_, err := collectbinary.Expand([]string{p})
 				return err
 			})
@@ -119,7 +104,7 @@ func TestSpecialFilesNeverHang(t *testing.T) {
 	t.Run("directory scan", func(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "app"), []byte("\x7fELF not really"), 0o755)
 		os.WriteFile(filepath.Join(dir, "README"), []byte("read me\n"), 0o644)
-		files := within(t, 10*time.Second, func() []string {
+		files := gotest.Within(t, 10*time.Second, func() []string {
 			files, err := collectbinary.Expand([]string{dir})
 			if err != nil {
 				t.Error(err)

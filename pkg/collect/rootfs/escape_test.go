@@ -83,21 +83,6 @@ func watch(t *testing.T, dir string) func() []string {
 	return read
 }
 
-// within fails the test if f does not return in time: a hostile image
-// must never make collection hang.
-func within[T any](t *testing.T, d time.Duration, f func() T) T {
-	t.Helper()
-	done := make(chan T, 1)
-	go func() { done <- f() }()
-	select {
-	case v := <-done:
-		return v
-	case <-time.After(d):
-		t.Fatalf("did not finish in %v", d)
-		panic("unreachable")
-	}
-}
-
 type collected struct {
 	img      *facts.Rootfs
 	problems []facts.Problem
@@ -106,7 +91,7 @@ type collected struct {
 
 func collect(t *testing.T, root string) collected {
 	t.Helper()
-	return within(t, 20*time.Second, func() collected {
+	return gotest.Within(t, 20*time.Second, func() collected {
 		img, problems, err := rootfs.Collect(context.Background(), root)
 		return collected{img, problems, err}
 	})
