@@ -15,6 +15,7 @@ import (
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+	"github.com/gopolicy/gopolicy/pkg/oci"
 )
 
 // keyPasswordVars hold a signing key's password; a flag would leave it in
@@ -33,6 +34,15 @@ in a DSSE envelope inside a Sigstore bundle. With --rekor-url the
 signature is logged and the bundle carries the log entry, its inclusion
 proof and its signed entry timestamp, so it can be verified offline.
 
+With --image the statement also names the container image the binaries
+ship in (a tag is resolved to its digest), and the attestation is pushed
+to the image's registry twice: as an OCI 1.1 referrer of the image (a
+Sigstore bundle artifact, where gopolicy serve and cosign v3 look) and
+appended to cosign's sha256-<digest>.att tag (a DSSE envelope layer, where
+cosign verify-attestation and policy-controller look, then the bundle).
+Registry credentials come from the docker config and credential helpers.
+--push=false only names the image.
+
 Ship the bundle beside the binary. Anyone can later judge the binary as
 if they had been at the build:
 
@@ -45,14 +55,16 @@ GOPOLICY_KEY_PASSWORD or COSIGN_PASSWORD). Facts that could not be
 collected are not attested (exit 2).`,
 		Example: `  gopolicy attest --binary dist/api --key cosign.key -o dist/api.gopolicy.sigstore.json
   gopolicy attest --binary dist/api --key cosign.key --rekor-url http://rekor.internal
-  gopolicy attest --binary dist/api --image registry.example/api@sha256:4f… --key cosign.key`,
+  gopolicy attest --binary dist/api --image registry.example/api:v1.4.0 --key cosign.key`,
 		Args: cobra.NoArgs,
 		RunE: a.runAttest,
 	}
 	f := cmd.Flags()
 	f.String("dir", ".", "`DIR` of the Go project the binaries were built from")
 	f.StringArray("binary", nil, "built binary `FILE` to attest (repeatable)")
-	f.String("image", "", "also name this image, as `NAME@sha256:DIGEST`")
+	f.String("image", "", "also name this image (`REF`: NAME@sha256:DIGEST or NAME:TAG) and push the attestation to its registry")
+	f.Bool("push", true, "with --image, store the attestation in the image's registry (referrer and .att tag)")
+	f.Bool("insecure-registry", false, "allow plain HTTP to the image's registry (localhost and private addresses always may)")
 	f.String("key", "", "PEM private key `FILE` to sign with")
 	f.String("rekor-url", "", "Rekor v1 log `URL` to record the signature in")
 	f.String("tsa-url", "", "RFC 3161 timestamp authority `URL` to timestamp the signature")
@@ -88,21 +100,30 @@ func (a *app) runAttest(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("--key %s: %w", keyPath, err)
 	}
+	image := v.GetString("image")
 	att, err := gopolicy.Attest(cmd.Context(), cfg, gopolicy.AttestRequest{
 		Subject:  gopolicy.Subject{Dir: v.GetString("dir"), Binaries: binaries},
-		Image:    v.GetString("image"),
+		Image:    image,
+		Push:     image != "" && v.GetBool("push"),
+		Registry: &oci.Registry{Insecure: v.GetBool("insecure-registry")},
 		Key:      key,
 		RekorURL: v.GetString("rekor-url"),
 		TSAURL:   v.GetString("tsa-url"),
 	})
-	if err != nil {
+	if att == nil {
 		return err
 	}
+	// The bundle is written even when the push failed: it is signed (and
+	// maybe logged), and the push can be retried from it.
 	out := v.GetString("output")
 	if out == "" {
 		out = binaries[0] + ".gopolicy.sigstore.json"
 	}
-	if err := writeFileAtomic(out, att.Bundle); err != nil {
+	if werr := writeFileAtomic(out, att.Bundle); werr != nil {
+		return errors.Join(err, werr)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "wrote %s\n", out)
 		return err
 	}
 	var names []string
@@ -114,6 +135,9 @@ func (a *app) runAttest(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(a.stderr, ", logged in %s", url)
 	}
 	fmt.Fprintf(a.stderr, "\nwrote %s\n", out)
+	if p := att.Pushed; p != nil {
+		fmt.Fprintf(a.stderr, "pushed to %s (referrer) and %s (%d layers on the tag)\n", p.Referrer, p.AttTag, p.AttLayers)
+	}
 	return nil
 }
 

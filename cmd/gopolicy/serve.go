@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+	"github.com/gopolicy/gopolicy/pkg/oci"
 	"github.com/gopolicy/gopolicy/pkg/serve"
 )
 
@@ -117,7 +118,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	}
 	s := serve.New(serve.Options{
 		Build:         build,
-		Registry:      &serve.Registry{Insecure: v.GetBool("insecure-registry")},
+		Registry:      &oci.Registry{Insecure: v.GetBool("insecure-registry")},
 		Deadline:      v.GetDuration("deadline"),
 		FailureMode:   v.GetString("failure-mode"),
 		DecisionTTL:   v.GetDuration("decision-ttl"),

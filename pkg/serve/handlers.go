@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopolicy/gopolicy/pkg/decision"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+	"github.com/gopolicy/gopolicy/pkg/oci"
 )
 
 // MaxWarningLength is the longest admission warning (the API server
@@ -271,7 +272,7 @@ func (s *Server) serveExternalData(w http.ResponseWriter, r *http.Request) error
 			defer func() { <-sem; wg.Done() }()
 			var err error
 			items[i], err = s.externalItem(ctx, st, profile, key)
-			var re *RegistryError
+			var re *oci.RegistryError
 			if errors.As(err, &re) || errors.Is(err, context.DeadlineExceeded) {
 				mu.Lock()
 				outages++

@@ -16,6 +16,7 @@ import (
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+	"github.com/gopolicy/gopolicy/pkg/oci"
 )
 
 // Attestation states of an image.
@@ -131,7 +132,7 @@ func (s *Server) judgeImage(ctx context.Context, st *state, image string, d name
 // judgeFacts judges a verified attestation's facts with the pipeline,
 // after recording the attestation as the evidence of the binaries it
 // names (it was verified against each of them, offline).
-func (s *Server) judgeFacts(ctx context.Context, st *state, v *ImageVerdict, f FoundBundle, res evidence.Result, trust evidence.VerifyOptions) error {
+func (s *Server) judgeFacts(ctx context.Context, st *state, v *ImageVerdict, f oci.FoundBundle, res evidence.Result, trust evidence.VerifyOptions) error {
 	var doc facts.Document
 	if err := json.Unmarshal(res.Facts, &doc); err != nil {
 		return fmt.Errorf("the attested facts are not a facts document: %w", err)
@@ -208,11 +209,11 @@ func shorten(s string, n int) string {
 func (s *Server) verdict(ctx context.Context, st *state, image string, dryRun bool) (*ImageVerdict, error) {
 	ref, err := s.opts.Registry.ParseReference(image)
 	if err != nil {
-		return nil, &NotFoundError{Err: fmt.Errorf("image reference %q: %w", image, err)}
+		return nil, &oci.NotFoundError{Err: fmt.Errorf("image reference %q: %w", image, err)}
 	}
 	d, err := s.opts.Registry.Resolve(ctx, ref)
 	if err != nil {
-		var re *RegistryError
+		var re *oci.RegistryError
 		if errors.As(err, &re) {
 			s.metrics.registryErr.Inc()
 		}
@@ -222,7 +223,7 @@ func (s *Server) verdict(ctx context.Context, st *state, image string, dryRun bo
 	if v, ok := s.cache.get(key); ok {
 		s.metrics.cache.WithLabelValues("hit").Inc()
 		if v.Error != "" && v.Outcome == string(gopolicy.Error) && v.Attestation == "" {
-			return nil, &RegistryError{Err: errors.New(v.Error)}
+			return nil, &oci.RegistryError{Err: errors.New(v.Error)}
 		}
 		return withImage(v, image), nil
 	}
@@ -235,7 +236,7 @@ func (s *Server) verdict(ctx context.Context, st *state, image string, dryRun bo
 		defer cancel()
 		v, err := s.judgeImage(wctx, st, image, d)
 		if err != nil {
-			var re *RegistryError
+			var re *oci.RegistryError
 			if errors.As(err, &re) {
 				s.metrics.registryErr.Inc()
 				if !dryRun {

@@ -33,6 +33,7 @@ import (
 	"github.com/gopolicy/gopolicy/pkg/collect/attested"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
+	"github.com/gopolicy/gopolicy/pkg/oci"
 )
 
 var randRead = rand.Read
@@ -65,7 +66,7 @@ type Builder func(ctx context.Context) (*gopolicy.Pipeline, gopolicy.Config, err
 // Options configure a Server.
 type Options struct {
 	Build    Builder
-	Registry *Registry
+	Registry *oci.Registry
 	// Deadline is the internal deadline of one request, below the
 	// caller's timeout.
 	Deadline time.Duration
@@ -116,7 +117,7 @@ type Server struct {
 // New makes a server; it is not ready until Reload succeeds.
 func New(opts Options) *Server {
 	if opts.Registry == nil {
-		opts.Registry = &Registry{}
+		opts.Registry = &oci.Registry{}
 	}
 	if opts.Deadline <= 0 {
 		opts.Deadline = DefaultDeadline

@@ -1,4 +1,9 @@
-package serve
+// Package oci reads and writes gopolicy's attestations in OCI registries:
+// it resolves image references to digests, finds the Sigstore bundles
+// stored for a digest (OCI 1.1 referrers and cosign's sha256-<hex>.att
+// tag), and pushes new ones in both places, so that gopolicy, cosign and
+// policy-controller find them where each looks.
+package oci
 
 import (
 	"context"
@@ -21,8 +26,9 @@ import (
 // maxReferrers bounds the referrers examined for one image.
 const maxReferrers = 16
 
-// Registry finds images and their attestations. The zero value uses the
-// default keychain (docker config, credential helpers).
+// Registry finds images and their attestations, and stores new ones. The
+// zero value uses the default keychain (docker config, credential
+// helpers).
 type Registry struct {
 	Keychain  authn.Keychain
 	Transport http.RoundTripper
@@ -118,7 +124,7 @@ func (r *Registry) Attestations(ctx context.Context, d name.Digest) ([]FoundBund
 		}
 		n := 0
 		for _, desc := range m.Manifests {
-			if desc.ArtifactType != "" && desc.ArtifactType != evidence.BundleMediaType && !strings.HasPrefix(desc.ArtifactType, "application/vnd.dev.sigstore.bundle") {
+			if !mayHoldBundle(desc.ArtifactType) {
 				continue
 			}
 			if n++; n > maxReferrers {
@@ -133,7 +139,7 @@ func (r *Registry) Attestations(ctx context.Context, d name.Digest) ([]FoundBund
 			}
 		}
 	}
-	tag := d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
+	tag := AttTag(d)
 	bundles, err := r.bundlesIn(ctx, tag)
 	if err != nil && !notFound(errors.Unwrap(err)) {
 		var nf *NotFoundError
@@ -176,6 +182,18 @@ func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([][]byte,
 		out = append(out, data)
 	}
 	return out, nil
+}
+
+// mayHoldBundle says whether a referrer of this artifact type is worth
+// reading. Some registries report the config's media type instead of the
+// manifest's artifactType, which for an artifact is the empty
+// descriptor's: those are read too, and their layers decide.
+func mayHoldBundle(artifactType string) bool {
+	switch artifactType {
+	case "", emptyMediaType:
+		return true
+	}
+	return isBundle(types.MediaType(artifactType))
 }
 
 func isBundle(mt types.MediaType) bool {

@@ -1,0 +1,84 @@
+package oci
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopolicy/gopolicy/pkg/evidence"
+)
+
+// cosignBinary is a cosign executable (scripts/cosign/build.sh builds
+// one), or the test skips; GOPOLICY_REQUIRE_COSIGN=1 makes its absence a
+// failure.
+func cosignBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("GOPOLICY_COSIGN")
+	if bin == "" {
+		if os.Getenv("GOPOLICY_REQUIRE_COSIGN") == "1" {
+			t.Fatal("GOPOLICY_REQUIRE_COSIGN=1 but GOPOLICY_COSIGN is not set")
+		}
+		t.Skip("GOPOLICY_COSIGN is not set: build cosign with scripts/cosign/build.sh and export GOPOLICY_COSIGN=PATH to run the cosign interoperability tests")
+	}
+	return bin
+}
+
+// TestCosignFindsPushedAttestations runs cosign itself against what
+// PushAttestation stored: cosign verify-attestation must find and verify
+// the attestation with the signing key, on the .att tag (cosign's
+// classic layout) and as a bundle referrer (its new bundle format).
+func TestCosignFindsPushedAttestations(t *testing.T) {
+	cosign := cosignBinary(t)
+	for kind, host := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			key := testKey(t)
+			d := pushRandomImage(t, host, "cosign/app")
+			if _, err := (&Registry{}).PushAttestation(context.Background(), d, attestImage(t, key, d), evidence.FactsPredicateType); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			pub := filepath.Join(dir, "key.pub")
+			if err := os.WriteFile(pub, key.PublicKeyPEM(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			other := filepath.Join(dir, "other.pub")
+			if err := os.WriteFile(other, testKey(t).PublicKeyPEM(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run := func(keyFile string, extra ...string) (string, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				args := append([]string{"verify-attestation", "--key", keyFile, "--type", evidence.FactsPredicateType,
+					"--insecure-ignore-tlog=true", "--allow-insecure-registry", "--allow-http-registry"}, extra...)
+				args = append(args, d.String())
+				cmd := exec.CommandContext(ctx, cosign, args...)
+				cmd.Env = append(os.Environ(), "HOME="+dir, "TUF_ROOT="+filepath.Join(dir, "tuf"))
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			for _, layout := range []struct {
+				name  string
+				flags []string
+			}{
+				{"att tag", []string{"--new-bundle-format=false"}},
+				{"bundle referrer", []string{"--new-bundle-format=true"}},
+			} {
+				out, err := run(pub, layout.flags...)
+				if err != nil {
+					t.Errorf("%s: cosign verify-attestation failed: %v\n%s", layout.name, err, out)
+					continue
+				}
+				if !strings.Contains(out, "The signatures were verified against the specified public key") || !strings.Contains(out, `"payloadType":"application/vnd.in-toto+json"`) {
+					t.Errorf("%s: cosign verified no attestation:\n%s", layout.name, out)
+				}
+				if out, err := run(other, layout.flags...); err == nil {
+					t.Errorf("%s: cosign verified with another key:\n%s", layout.name, out)
+				}
+			}
+		})
+	}
+}
