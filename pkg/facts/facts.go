@@ -46,6 +46,10 @@ type Document struct {
 	// Evidence is what the Sigstore bundles and facts attestations given
 	// for the binaries proved (added in 0.4.0).
 	Evidence *Evidence `json:"evidence,omitempty"`
+	// Admission is the workload an admission request is about: its
+	// namespace and each container's image, Go runtime environment and
+	// limits (added in 0.5.0; written by gopolicy serve only).
+	Admission *Admission `json:"admission,omitempty"`
 }
 
 // Sections lists the document's collector sections: the names policies
@@ -68,7 +72,7 @@ func Sections() []string {
 // document from an earlier release lacks the section because nothing
 // collected it then: policies that need it are not judged (skipped),
 // where a missing section in a current document is an error.
-var SectionSince = map[string]string{"evidence": "0.4.0"}
+var SectionSince = map[string]string{"evidence": "0.4.0", "admission": "0.5.0"}
 
 // Predates reports whether a document written by gopolicy toolVersion
 // predates section. A version that cannot be read does not predate

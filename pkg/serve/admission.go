@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/gopolicy/gopolicy/pkg/facts"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -120,28 +121,9 @@ func podSpec(kind string, raw []byte) (*corev1.PodSpec, error) {
 	return nil, nil
 }
 
-// Container is one container of a workload as the admission policies see
-// it: its image, the Go runtime settings its environment sets, and its
-// limits. It is kept here until the facts schema has an admission
-// section (see docs/admission.md).
-type Container struct {
-	Name  string `json:"name"`
-	Kind  string `json:"kind"` // container, init, ephemeral
-	Image string `json:"image"`
-	// Env holds the Go runtime variables set literally in the spec
-	// (GODEBUG, GOMAXPROCS, GOMEMLIMIT, GOFLAGS, GOTOOLCHAIN, GOGC);
-	// EnvFrom names those set from a ConfigMap, Secret or field, whose
-	// value admission cannot see.
-	Env     map[string]string `json:"env"`
-	EnvFrom []string          `json:"env_from"`
-	// GOMAXPROCS and GOMEMLIMIT parsed (-1: unset or unparsable).
-	GOMAXPROCS      int64 `json:"gomaxprocs"`
-	GOMEMLIMITBytes int64 `json:"gomemlimit_bytes"`
-	// CPULimitMillis and MemoryLimitBytes are the container's limits (0:
-	// none).
-	CPULimitMillis   int64 `json:"cpu_limit_millis"`
-	MemoryLimitBytes int64 `json:"memory_limit_bytes"`
-}
+// Container is one container of a workload as the admission policies
+// see it: the facts document's admission section describes it.
+type Container = facts.AdmissionContainer
 
 var goRuntimeVars = map[string]bool{"GODEBUG": true, "GOMAXPROCS": true, "GOMEMLIMIT": true, "GOFLAGS": true, "GOTOOLCHAIN": true, "GOGC": true}
 

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/gopolicy/gopolicy/pkg/decision"
+	"github.com/gopolicy/gopolicy/pkg/facts"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 	"github.com/gopolicy/gopolicy/pkg/oci"
 )
@@ -65,14 +66,18 @@ func (s *Server) judgeImages(ctx context.Context, st *state, images []string, dr
 // Decision is a workload's judgement: the image verdicts and the
 // admission policies' findings.
 type Decision struct {
-	ID       string
-	Outcome  gopolicy.Outcome
-	Findings []Finding
-	Verdicts []*ImageVerdict
+	ID string
+	// Admission is the facts document's admission section for the
+	// workload judged.
+	Admission *facts.Admission
+	Outcome   gopolicy.Outcome
+	Findings  []Finding
+	Verdicts  []*ImageVerdict
 }
 
 // decide judges a workload's containers.
-func (s *Server) decide(ctx context.Context, st *state, namespace, kind, name string, containers []Container, dryRun bool) (*Decision, error) {
+func (s *Server) decide(ctx context.Context, st *state, adm *facts.Admission) (*Decision, error) {
+	containers, dryRun := adm.Containers, adm.DryRun
 	var images []string
 	for _, c := range containers {
 		if !slices.Contains(images, c.Image) {
@@ -83,7 +88,7 @@ func (s *Server) decide(ctx context.Context, st *state, namespace, kind, name st
 	if j.err != nil {
 		return nil, j.err
 	}
-	in := PodInput{Profile: st.pipeline.Profile(), Namespace: namespace, Kind: kind, Name: name}
+	in := PodInput{Profile: st.pipeline.Profile(), Namespace: adm.Namespace, Kind: adm.Kind, Name: adm.Name}
 	for _, c := range containers {
 		in.Containers = append(in.Containers, ContainerInput{Container: c, Verdict: j.verdicts[c.Image]})
 	}
@@ -91,7 +96,7 @@ func (s *Server) decide(ctx context.Context, st *state, namespace, kind, name st
 	if err != nil {
 		return nil, err
 	}
-	d := &Decision{ID: newID(), Outcome: gopolicy.Allowed}
+	d := &Decision{ID: newID(), Admission: adm, Outcome: gopolicy.Allowed}
 	for _, img := range images {
 		v := j.verdicts[img]
 		d.Verdicts = append(d.Verdicts, v)
@@ -145,7 +150,11 @@ func (s *Server) serveValidate(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), s.deadline(r))
 	defer cancel()
 	dryRun := req.DryRun != nil && *req.DryRun
-	d, err := s.decide(ctx, st, wl.Namespace, wl.Kind, wl.Name, Containers(wl.Spec), dryRun)
+	adm := &facts.Admission{
+		Operation: string(req.Operation), Namespace: wl.Namespace, Kind: wl.Kind, Name: wl.Name,
+		DryRun: dryRun, Containers: Containers(wl.Spec),
+	}
+	d, err := s.decide(ctx, st, adm)
 	if err == nil && d.Outcome == gopolicy.Error {
 		err = errors.New(firstError(d.Findings))
 	}
@@ -177,6 +186,9 @@ func (s *Server) serveValidate(w http.ResponseWriter, r *http.Request) error {
 	resp.AuditAnnotations["outcome"] = string(d.Outcome)
 	s.metrics.outcomes.WithLabelValues("validate", string(d.Outcome)).Inc()
 	if d.Outcome == gopolicy.Denied {
+		// A refusal is logged with the facts it was made on, so that it
+		// can be explained without the request.
+		s.log.Info("denied", "decision_id", d.ID, "uid", string(req.UID), "admission", adm, "findings", d.Findings)
 		resp.Allowed = false
 		resp.Result = &metav1.Status{Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: denyMessage(profile, d)}
 	}
@@ -289,7 +301,7 @@ func (s *Server) serveExternalData(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) externalItem(ctx context.Context, st *state, profile, key string) (Item, error) {
-	d, err := s.decide(ctx, st, "", "Image", key, []Container{{Name: "image", Kind: "container", Image: key, Env: map[string]string{}, EnvFrom: []string{}, GOMAXPROCS: -1, GOMEMLIMITBytes: -1}}, false)
+	d, err := s.decide(ctx, st, &facts.Admission{Kind: "Image", Name: key, Containers: []Container{{Name: "image", Kind: "container", Image: key, Env: map[string]string{}, EnvFrom: []string{}, GOMAXPROCS: -1, GOMEMLIMITBytes: -1}}})
 	if err == nil && d.Outcome == gopolicy.Error {
 		err = errors.New(firstError(d.Findings))
 	}
