@@ -82,3 +82,55 @@ func TestCosignFindsPushedAttestations(t *testing.T) {
 		})
 	}
 }
+
+// TestGopolicyFindsCosignAttestations is the other direction: an
+// attestation cosign attest stores (cosign v3 keeps it as a bundle
+// referrer) is found by gopolicy and verifies offline with the key.
+func TestGopolicyFindsCosignAttestations(t *testing.T) {
+	cosign := cosignBinary(t)
+	for kind, host := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			dir := t.TempDir()
+			env := append(os.Environ(), "HOME="+dir, "COSIGN_PASSWORD=test")
+			cmd := func(args ...string) {
+				t.Helper()
+				c := exec.CommandContext(ctx, cosign, args...)
+				c.Dir, c.Env = dir, env
+				if out, err := c.CombinedOutput(); err != nil {
+					t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
+				}
+			}
+			cmd("generate-key-pair")
+			predicate := filepath.Join(dir, "facts.json")
+			if err := os.WriteFile(predicate, []byte(`{"schema":"gopolicy.dev/facts/v1"}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d := pushRandomImage(t, host, "bycosign/app")
+			// No transparency log: this machine has no route to one.
+			cmd("attest", "--key", "cosign.key", "--type", evidence.FactsPredicateType, "--predicate", predicate,
+				"--use-signing-config=false", "--tlog-upload=false", "-y", "--allow-insecure-registry", "--allow-http-registry", d.String())
+
+			found, err := (&Registry{}).Attestations(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found) != 1 || !strings.HasPrefix(found[0].Source, "referrer ") {
+				t.Fatalf("found %d attestations, want cosign's referrer", len(found))
+			}
+			pub, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := evidence.VerifyOptions{PublicKeys: [][]byte{pub}, PredicateType: evidence.FactsPredicateType, ArtifactDigest: d.DigestStr()}
+			if res, err := evidence.Verify(ctx, found[0].Data, opts); err != nil {
+				t.Fatalf("cosign's attestation does not verify: %v %+v", err, res.Failed())
+			}
+			opts.PublicKeys = [][]byte{testKey(t).PublicKeyPEM()}
+			if _, err := evidence.Verify(ctx, found[0].Data, opts); err == nil {
+				t.Error("cosign's attestation verified with another key")
+			}
+		})
+	}
+}
