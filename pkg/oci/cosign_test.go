@@ -84,53 +84,67 @@ func TestCosignFindsPushedAttestations(t *testing.T) {
 }
 
 // TestGopolicyFindsCosignAttestations is the other direction: an
-// attestation cosign attest stores (cosign v3 keeps it as a bundle
-// referrer) is found by gopolicy and verifies offline with the key.
+// attestation cosign attest stores, as a bundle referrer (cosign v3's
+// default) or as a DSSE layer on the .att tag (its classic layout), is
+// found by gopolicy and verifies offline with the key, and only with it.
 func TestGopolicyFindsCosignAttestations(t *testing.T) {
 	cosign := cosignBinary(t)
 	for kind, host := range registries(t) {
-		t.Run(kind, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			dir := t.TempDir()
-			env := append(os.Environ(), "HOME="+dir, "COSIGN_PASSWORD=test")
-			cmd := func(args ...string) {
-				t.Helper()
-				c := exec.CommandContext(ctx, cosign, args...)
-				c.Dir, c.Env = dir, env
-				if out, err := c.CombinedOutput(); err != nil {
-					t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
+		for _, layout := range []struct {
+			name, source string
+			flags        []string
+		}{
+			{"bundle referrer", "referrer ", nil},
+			{"classic att tag", "tag sha256-", []string{"--new-bundle-format=false"}},
+		} {
+			t.Run(kind+"/"+layout.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				dir := t.TempDir()
+				env := append(os.Environ(), "HOME="+dir, "COSIGN_PASSWORD=test")
+				cmd := func(args ...string) {
+					t.Helper()
+					c := exec.CommandContext(ctx, cosign, args...)
+					c.Dir, c.Env = dir, env
+					if out, err := c.CombinedOutput(); err != nil {
+						t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
+					}
 				}
-			}
-			cmd("generate-key-pair")
-			predicate := filepath.Join(dir, "facts.json")
-			if err := os.WriteFile(predicate, []byte(`{"schema":"gopolicy.dev/facts/v1"}`), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			d := pushRandomImage(t, host, "bycosign/app")
-			// No transparency log: this machine has no route to one.
-			cmd("attest", "--key", "cosign.key", "--type", evidence.FactsPredicateType, "--predicate", predicate,
-				"--use-signing-config=false", "--tlog-upload=false", "-y", "--allow-insecure-registry", "--allow-http-registry", d.String())
+				cmd("generate-key-pair")
+				predicate := filepath.Join(dir, "facts.json")
+				if err := os.WriteFile(predicate, []byte(`{"schema":"gopolicy.dev/facts/v1"}`), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				d := pushRandomImage(t, host, "bycosign/app")
+				// No transparency log: this machine has no route to one.
+				args := []string{"attest", "--key", "cosign.key", "--type", evidence.FactsPredicateType, "--predicate", predicate,
+					"--use-signing-config=false", "--tlog-upload=false", "-y", "--allow-insecure-registry", "--allow-http-registry"}
+				cmd(append(append(args, layout.flags...), d.String())...)
 
-			found, err := (&Registry{}).Attestations(ctx, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(found) != 1 || !strings.HasPrefix(found[0].Source, "referrer ") {
-				t.Fatalf("found %d attestations, want cosign's referrer", len(found))
-			}
-			pub, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := evidence.VerifyOptions{PublicKeys: [][]byte{pub}, PredicateType: evidence.FactsPredicateType, ArtifactDigest: d.DigestStr()}
-			if res, err := evidence.Verify(ctx, found[0].Data, opts); err != nil {
-				t.Fatalf("cosign's attestation does not verify: %v %+v", err, res.Failed())
-			}
-			opts.PublicKeys = [][]byte{testKey(t).PublicKeyPEM()}
-			if _, err := evidence.Verify(ctx, found[0].Data, opts); err == nil {
-				t.Error("cosign's attestation verified with another key")
-			}
-		})
+				found, err := (&Registry{}).Attestations(ctx, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(found) != 1 || !strings.HasPrefix(found[0].Source, layout.source) {
+					var srcs []string
+					for _, f := range found {
+						srcs = append(srcs, f.Source)
+					}
+					t.Fatalf("found %v, want one from %q", srcs, layout.source)
+				}
+				pub, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts := evidence.VerifyOptions{PublicKeys: [][]byte{pub}, PredicateType: evidence.FactsPredicateType, ArtifactDigest: d.DigestStr()}
+				if res, err := evidence.Verify(ctx, found[0].Data, opts); err != nil {
+					t.Fatalf("cosign's attestation does not verify: %v %+v", err, res.Failed())
+				}
+				opts.PublicKeys = [][]byte{testKey(t).PublicKeyPEM()}
+				if _, err := evidence.Verify(ctx, found[0].Data, opts); err == nil {
+					t.Error("cosign's attestation verified with another key")
+				}
+			})
+		}
 	}
 }

@@ -6,11 +6,13 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -135,7 +137,7 @@ func (r *Registry) Attestations(ctx context.Context, d name.Digest) ([]FoundBund
 				return nil, err
 			}
 			for _, b := range bundles {
-				out = append(out, FoundBundle{Source: "referrer " + desc.Digest.String(), Data: b})
+				out = append(out, FoundBundle{Source: source("referrer "+desc.Digest.String(), b), Data: b.data})
 			}
 		}
 	}
@@ -148,13 +150,26 @@ func (r *Registry) Attestations(ctx context.Context, d name.Digest) ([]FoundBund
 		}
 	}
 	for _, b := range bundles {
-		out = append(out, FoundBundle{Source: "tag " + tag.TagStr(), Data: b})
+		out = append(out, FoundBundle{Source: source("tag "+tag.TagStr(), b), Data: b.data})
 	}
 	return out, nil
 }
 
-// bundlesIn reads the Sigstore-bundle layers of an artifact manifest.
-func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([][]byte, error) {
+func source(where string, b layerBundle) string {
+	if b.legacy {
+		return where + " (cosign DSSE layer)"
+	}
+	return where
+}
+
+// maxLayers bounds the layers read from one artifact or .att tag.
+const maxLayers = 32
+
+// bundlesIn reads the Sigstore-bundle layers of an artifact manifest, and
+// cosign's classic DSSE-envelope layers, each turned into a bundle (see
+// legacyBundle) unless a bundle layer of the same manifest already holds
+// the same signature.
+func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([]layerBundle, error) {
 	img, err := remote.Image(ref, r.options(ctx)...)
 	if err != nil {
 		return nil, classify(err)
@@ -163,12 +178,13 @@ func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([][]byte,
 	if err != nil {
 		return nil, &RegistryError{Err: err}
 	}
-	var out [][]byte
-	for _, l := range m.Layers {
-		if !isBundle(l.MediaType) {
-			continue
+	var out, envelopes []layerBundle
+	for i, l := range m.Layers {
+		if i >= maxLayers {
+			break
 		}
-		if l.Size > evidence.MaxBundleSize {
+		bundle, dsse := isBundle(l.MediaType), l.MediaType == DSSEMediaType
+		if !bundle && !dsse || l.Size > evidence.MaxBundleSize {
 			continue
 		}
 		layer, err := img.LayerByDigest(l.Digest)
@@ -179,9 +195,33 @@ func (r *Registry) bundlesIn(ctx context.Context, ref name.Reference) ([][]byte,
 		if err != nil {
 			return nil, &RegistryError{Err: err}
 		}
-		out = append(out, data)
+		if bundle {
+			out = append(out, layerBundle{data: data})
+		} else {
+			envelopes = append(envelopes, layerBundle{data: data, annotations: l.Annotations})
+		}
+	}
+	for _, e := range envelopes {
+		b, sig, err := legacyBundle(e.data, e.annotations)
+		if err != nil {
+			// Not something cosign wrote; an attestation that cannot be
+			// read is reported by verification, so pass it on as is.
+			out = append(out, layerBundle{data: e.data, legacy: true})
+			continue
+		}
+		if !slices.ContainsFunc(out, func(x layerBundle) bool { return !x.legacy && bytes.Contains(x.data, []byte(sig)) }) {
+			out = append(out, layerBundle{data: b, legacy: true})
+		}
 	}
 	return out, nil
+}
+
+// layerBundle is a bundle read from a layer; legacy when it was made from
+// a cosign DSSE-envelope layer.
+type layerBundle struct {
+	data        []byte
+	annotations map[string]string
+	legacy      bool
 }
 
 // mayHoldBundle says whether a referrer of this artifact type is worth
