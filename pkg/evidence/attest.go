@@ -34,11 +34,23 @@ type AttestOptions struct {
 	// verifiers check it against their trusted root, instead of a key
 	// hint checked against pinned keys.
 	Certificate []byte
-	// RekorURL is a Rekor v1 log (e.g. https://rekor.sigstore.dev). The
-	// envelope is uploaded as a dsse entry, and the entry with its
-	// inclusion proof, checkpoint and SET goes into the bundle. Empty:
-	// the bundle has no log entry.
+	// RekorURL is a Rekor log (e.g. https://rekor.sigstore.dev) that
+	// logs the signature. Empty: the bundle has no log entry.
+	//
+	// With RekorVersion 1 the envelope is uploaded as a dsse entry, and
+	// the entry with its inclusion proof, checkpoint and SET goes into the
+	// bundle. With RekorVersion 2 (rekor-tiles) the signature is uploaded
+	// as a hashedrekord v0.0.2 entry over the digest of the envelope's
+	// pre-authentication encoding, and the entry with its inclusion proof
+	// and signed checkpoint goes into the bundle; Rekor v2 gives no SET
+	// and no integrated time.
 	RekorURL string
+	// RekorVersion is the API version of RekorURL: RekorV1 (also when
+	// zero) or RekorV2. Rekor v2 logs only prehashed signatures, so it
+	// takes ECDSA keys, not Ed25519 (which signs the envelope itself);
+	// and since it gives no signed time, a Certificate, valid only for
+	// minutes, needs TSAURL with it.
+	RekorVersion int
 	// TSAURL is an RFC 3161 timestamp authority endpoint (full URL with
 	// path). Empty: no signed timestamp.
 	TSAURL string
@@ -54,6 +66,9 @@ type AttestOptions struct {
 func Attest(ctx context.Context, opts AttestOptions) ([]byte, error) {
 	if opts.Key == nil {
 		return nil, errors.New("evidence: Attest needs a key")
+	}
+	if opts.RekorVersion != 0 && opts.RekorVersion != RekorV1 && opts.RekorVersion != RekorV2 {
+		return nil, fmt.Errorf("evidence: Rekor API version %d: want %d or %d", opts.RekorVersion, RekorV1, RekorV2)
 	}
 	st, err := Statement(opts.Subjects, opts.Facts)
 	if err != nil {
@@ -93,12 +108,33 @@ func Attest(ctx context.Context, opts AttestOptions) ([]byte, error) {
 		}))
 	}
 	if opts.RekorURL != "" {
-		bo.TransparencyLogs = append(bo.TransparencyLogs, sign.NewRekor(&sign.RekorOptions{
-			BaseURL: strings.TrimRight(opts.RekorURL, "/"),
-			Timeout: timeout,
-			Retries: opts.Retries,
-			Version: 1,
-		}))
+		switch opts.RekorVersion {
+		case 0, RekorV1:
+			bo.TransparencyLogs = append(bo.TransparencyLogs, sign.NewRekor(&sign.RekorOptions{
+				BaseURL: strings.TrimRight(opts.RekorURL, "/"),
+				Timeout: timeout,
+				Retries: opts.Retries,
+				Version: RekorV1,
+			}))
+		case RekorV2:
+			if opts.Key.details.GetHashType() == crypto.Hash(0) {
+				return nil, fmt.Errorf("evidence: Rekor v2 logs only prehashed signatures, and a %s key signs the envelope itself: use an ECDSA key, or Rekor v1", opts.Key.Algorithm())
+			}
+			if len(opts.Certificate) > 0 && opts.TSAURL == "" {
+				return nil, errors.New("evidence: a certificate-signed attestation logged in Rekor v2 needs a timestamp authority (TSAURL): Rekor v2 gives no signed time, and the certificate is only valid at one")
+			}
+			w, err := newRekorV2Writer(opts.RekorURL, timeout, opts.Retries)
+			if err != nil {
+				return nil, fmt.Errorf("evidence: %w", err)
+			}
+			bo.TransparencyLogs = append(bo.TransparencyLogs, sign.NewRekor(&sign.RekorOptions{
+				BaseURL:  w.endpoint,
+				Timeout:  timeout,
+				Retries:  opts.Retries,
+				ClientV2: w,
+				Version:  RekorV2,
+			}))
+		}
 	}
 	b, err := sign.Bundle(&sign.DSSEData{Data: payload, PayloadType: InTotoPayloadType}, keypair{opts.Key}, bo)
 	if err != nil {

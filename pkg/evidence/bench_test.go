@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -26,12 +28,17 @@ func BenchmarkVerify(b *testing.B) {
 	keyBundle := attestKey(b, key, "")
 	kl := newKeyless(b)
 	keylessBundle := kl.attest(b, "builder@example.com", "https://issuer.example")
+	v2 := newFakeRekorV2(b)
 	cases := []struct {
 		name   string
 		bundle []byte
 		opts   VerifyOptions
 	}{
 		{"key", keyBundle, VerifyOptions{PublicKeys: [][]byte{key.PublicKeyPEM()}, ArtifactDigest: shaHex("app")}},
+		{"key+rekor-v2", attestV2(b, key, v2.URL()), VerifyOptions{
+			TrustedRoot: v2.trustedRoot(b, v2.transparencyLog()), PublicKeys: [][]byte{key.PublicKeyPEM()},
+			ArtifactDigest: shaHex("app"), TlogEntries: 1,
+		}},
 		{"keyless+rekor", keylessBundle, VerifyOptions{
 			TrustedRoot:    kl.root,
 			Identities:     []Identity{{Issuer: "https://issuer.example", SAN: "builder@example.com"}},
@@ -55,6 +62,50 @@ func BenchmarkVerify(b *testing.B) {
 				if _, err := Verify(ctx, c.bundle, c.opts); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkSearchShared searches a log for 50 binaries that three
+// attestations all name, four searches at a time (as the evidence
+// collector does): without a cache every search fetches and verifies the
+// three entries; with one per run they are fetched and verified once.
+func BenchmarkSearchShared(b *testing.B) {
+	rk := newFakeRekor(b)
+	key := newECKey(b)
+	const n, shared = 50, 3
+	var subjects []Subject
+	for i := range n {
+		subjects = append(subjects, binSubject(b, fmt.Sprint("bin", i), fmt.Sprint("bin", i)))
+	}
+	for range shared {
+		if _, err := Attest(context.Background(), AttestOptions{Subjects: subjects, Facts: testFacts(b), Key: key, RekorURL: rk.URL()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, cached := range []bool{false, true} {
+		b.Run(map[bool]string{false: "uncached", true: "cached"}[cached], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var c *Cache
+				if cached {
+					c = NewCache()
+				}
+				sem := make(chan struct{}, 4)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() {
+						sem <- struct{}{}
+						defer func() { <-sem }()
+						res, err := c.SearchRekorV1(ctx, rk.URL(), shaHex(fmt.Sprint("bin", i)), rk.publicKeyPEM())
+						if err != nil || len(res.Entries) != shared {
+							b.Errorf("search %d: %d entries, %v", i, len(res.Entries), err)
+						}
+					})
+				}
+				wg.Wait()
 			}
 		})
 	}

@@ -89,6 +89,13 @@ func (r SearchResult) Facts(err error) facts.EvidenceSearch {
 // together with whatever was found before them. Requests are bounded by
 // ctx, or DefaultNetworkTimeout each when ctx has no deadline.
 func SearchRekorV1(ctx context.Context, rekorURL, sha256Hex string, pinnedLogKey []byte) (SearchResult, error) {
+	return (*Cache)(nil).SearchRekorV1(ctx, rekorURL, sha256Hex, pinnedLogKey)
+}
+
+// SearchRekorV1 is the package's SearchRekorV1, fetching and verifying
+// each entry once for the run: an entry another search of the same log
+// with the same pinned key fetched (or is fetching) is reused.
+func (c *Cache) SearchRekorV1(ctx context.Context, rekorURL, sha256Hex string, pinnedLogKey []byte) (SearchResult, error) {
 	res := SearchResult{URL: rekorURL, Incomplete: true, Note: SearchIncompleteNote}
 	d, err := parseDigest("sha256:" + strings.TrimPrefix(strings.ToLower(strings.TrimSpace(sha256Hex)), "sha256:"))
 	if err != nil {
@@ -112,7 +119,7 @@ func SearchRekorV1(ctx context.Context, rekorURL, sha256Hex string, pinnedLogKey
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return res, fmt.Errorf("evidence: rekor search: %q is not an http(s) URL", rekorURL)
 	}
-	c, err := rekorclient.GetRekorClient(u.String(),
+	rc, err := rekorclient.GetRekorClient(u.String(),
 		rekorclient.WithUserAgent("gopolicy-evidence"),
 		rekorclient.WithRetryCount(1),
 		rekorclient.WithRetryWaitMin(200*time.Millisecond),
@@ -128,7 +135,7 @@ func SearchRekorV1(ctx context.Context, rekorURL, sha256Hex string, pinnedLogKey
 	ip := index.NewSearchIndexParamsWithContext(ctx)
 	ip.SetTimeout(timeout)
 	ip.SetQuery(&models.SearchIndex{Hash: "sha256:" + res.SHA256})
-	found, err := c.Index.SearchIndex(ip)
+	found, err := rc.Index.SearchIndex(ip)
 	if err != nil {
 		return res, fmt.Errorf("evidence: rekor search %s: index/retrieve: %w", rekorURL, networkCause(ctx, err))
 	}
@@ -144,31 +151,110 @@ func SearchRekorV1(ctx context.Context, rekorURL, sha256Hex string, pinnedLogKey
 	if len(want) > MaxSearchEntries {
 		want = want[:MaxSearchEntries]
 	}
-	for start := 0; start < len(want); start += SearchBatchSize {
-		batch := want[start:min(start+SearchBatchSize, len(want))]
-		ep := entries.NewSearchLogQueryParamsWithContext(ctx)
-		ep.SetTimeout(timeout)
-		ep.SetEntry(&models.SearchLogQuery{EntryUUIDs: batch})
-		got, err := c.Entries.SearchLogQuery(ep)
-		if err != nil {
-			return res, fmt.Errorf("evidence: rekor search %s: entries/retrieve (entries %d to %d of %d): %w",
-				rekorURL, start+1, start+len(batch), len(want), networkCause(ctx, err))
+
+	// Each entry is this search's to fetch, or another's to wait for.
+	got := map[string]*searchEntry{}
+	missing := map[string]bool{}
+	owned := map[string]*entryPromise{}
+	waiting := map[string]*entryPromise{}
+	var fetch []string
+	keyOf := func(id string) string { return u.String() + "\x00" + logID + "\x00" + uuidPart(id) }
+	for _, id := range want {
+		if c == nil {
+			fetch = append(fetch, id)
+			continue
 		}
-		returned := map[string]models.LogEntryAnon{}
-		for _, le := range got.GetPayload() {
-			for id, anon := range le {
-				returned[strings.ToLower(id)] = anon
-			}
-		}
-		for _, id := range batch {
-			anon, ok := lookupEntry(returned, id)
-			if !ok {
-				res.Entries = append(res.Entries, facts.EvidenceLogEntry{UUID: id, Reason: "the log did not return this entry"})
-				continue
-			}
-			res.Entries = append(res.Entries, checkSearchEntry(ctx, id, anon, d, logID, verifier))
+		p, owner := c.claim(keyOf(id))
+		if owner {
+			owned[id] = p
+			fetch = append(fetch, id)
+		} else {
+			waiting[id] = p
 		}
 	}
+	// Whatever happens, the entries claimed are settled, so that no other
+	// search waits for them forever.
+	defer func() {
+		for id, p := range owned {
+			c.settle(keyOf(id), p, nil)
+		}
+	}()
+	assemble := func() {
+		for _, id := range want {
+			switch {
+			case got[id] != nil:
+				res.Entries = append(res.Entries, got[id].about(d))
+			case missing[id]:
+				res.Entries = append(res.Entries, facts.EvidenceLogEntry{UUID: id, Reason: "the log did not return this entry"})
+			}
+		}
+	}
+	fetchAll := func(ids []string) error {
+		for start := 0; start < len(ids); start += SearchBatchSize {
+			batch := ids[start:min(start+SearchBatchSize, len(ids))]
+			ep := entries.NewSearchLogQueryParamsWithContext(ctx)
+			ep.SetTimeout(timeout)
+			ep.SetEntry(&models.SearchLogQuery{EntryUUIDs: batch})
+			answer, err := rc.Entries.SearchLogQuery(ep)
+			if err != nil {
+				return fmt.Errorf("evidence: rekor search %s: entries/retrieve (entries %d to %d of %d): %w",
+					rekorURL, start+1, start+len(batch), len(ids), networkCause(ctx, err))
+			}
+			returned := map[string]models.LogEntryAnon{}
+			for _, le := range answer.GetPayload() {
+				for id, anon := range le {
+					returned[strings.ToLower(id)] = anon
+				}
+			}
+			for _, id := range batch {
+				anon, ok := lookupEntry(returned, id)
+				if !ok {
+					missing[id] = true
+					continue
+				}
+				e := verifySearchEntry(ctx, id, anon, logID, verifier)
+				if c != nil {
+					c.entryRuns.Add(1)
+				}
+				got[id] = e
+				if p := owned[id]; p != nil {
+					c.settle(keyOf(id), p, e)
+					delete(owned, id)
+				}
+			}
+		}
+		return nil
+	}
+	if err := fetchAll(fetch); err != nil {
+		assemble()
+		return res, err
+	}
+	// Entries another search claimed: wait for them; fetch those it did
+	// not get.
+	var again []string
+	for _, id := range want {
+		p := waiting[id]
+		if p == nil {
+			continue
+		}
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			assemble()
+			return res, fmt.Errorf("evidence: rekor search %s: waiting for entries another search fetches: %w", rekorURL, ctx.Err())
+		}
+		if p.entry == nil {
+			again = append(again, id)
+			continue
+		}
+		c.entryHits.Add(1)
+		got[id] = p.entry
+	}
+	if err := fetchAll(again); err != nil {
+		assemble()
+		return res, err
+	}
+	assemble()
 	if len(res.UUIDs) > len(want) {
 		res.Note += fmt.Sprintf("; only the first %d of %d entries were fetched", len(want), len(res.UUIDs))
 	}
@@ -205,24 +291,42 @@ func uuidPart(id string) string {
 	return id
 }
 
-// checkSearchEntry verifies one returned entry offline. Whatever the
+// searchEntry is a fetched entry verified against the pinned log key:
+// what holds whatever hash it was found by.
+type searchEntry struct {
+	le facts.EvidenceLogEntry
+	// final: le is the whole verdict (the entry is malformed).
+	final    bool
+	problems []string
+	// kind, parseErr and hashed are read from the body.
+	kind, parseErr string
+	hashed         *digestHex
+}
+
+type digestHex struct{ alg, hex string }
+
+// verifySearchEntry verifies one returned entry offline. Whatever the
 // server sent, it never panics: a malformed entry is reported as such.
-func checkSearchEntry(ctx context.Context, id string, anon models.LogEntryAnon, want digest, logID string, verifier signature.Verifier) (le facts.EvidenceLogEntry) {
-	le = facts.EvidenceLogEntry{UUID: id}
+func verifySearchEntry(ctx context.Context, id string, anon models.LogEntryAnon, logID string, verifier signature.Verifier) (se *searchEntry) {
+	se = &searchEntry{le: facts.EvidenceLogEntry{UUID: id}}
+	final := func(format string, args ...any) *searchEntry {
+		se.le.Reason = fmt.Sprintf(format, args...)
+		se.final = true
+		return se
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			le.Verified = false
-			le.Reason = fmt.Sprintf("malformed entry: %v", r)
+			se.le.Verified = false
+			final("malformed entry: %v", r)
 		}
 	}()
 	if err := anon.Validate(strfmt.Default); err != nil {
-		le.Reason = fmt.Sprintf("malformed entry: %v", err)
-		return le
+		return final("malformed entry: %v", err)
 	}
 	if anon.Verification == nil {
-		le.Reason = "entry has neither a SET nor an inclusion proof"
-		return le
+		return final("entry has neither a SET nor an inclusion proof")
 	}
+	le := &se.le
 	le.LogID = strings.ToLower(*anon.LogID)
 	le.LogIndex = *anon.LogIndex
 	if *anon.IntegratedTime > 0 {
@@ -235,24 +339,21 @@ func checkSearchEntry(ctx context.Context, id string, anon models.LogEntryAnon, 
 
 	bodyB64, ok := anon.Body.(string)
 	if !ok {
-		le.Reason = "entry body is not a string"
-		return le
+		return final("entry body is not a string")
 	}
 	body, err := base64.StdEncoding.DecodeString(bodyB64)
 	if err != nil {
-		le.Reason = fmt.Sprintf("entry body: %v", err)
-		return le
+		return final("entry body: %v", err)
 	}
-	var problems []string
 	if !le.Trusted {
-		problems = append(problems, fmt.Sprintf("log ID %s is not the pinned log's %s", le.LogID, logID))
+		se.problems = append(se.problems, fmt.Sprintf("log ID %s is not the pinned log's %s", le.LogID, logID))
 	}
 	if leaf := hex.EncodeToString(rfc6962.DefaultHasher.HashLeaf(body)); leaf != uuidPart(id) {
-		problems = append(problems, "the entry's UUID is not the hash of its body")
+		se.problems = append(se.problems, "the entry's UUID is not the hash of its body")
 	}
 	if le.HasSET {
 		if err := rekorverify.VerifySignedEntryTimestamp(ctx, &anon, verifier); err != nil {
-			problems = append(problems, "SET: "+err.Error())
+			se.problems = append(se.problems, "SET: "+err.Error())
 		} else {
 			le.SETVerified = le.Trusted
 		}
@@ -263,19 +364,65 @@ func checkSearchEntry(ctx context.Context, id string, anon models.LogEntryAnon, 
 			err = rekorverify.VerifyCheckpointSignature(&anon, verifier)
 		}
 		if err != nil {
-			problems = append(problems, "inclusion proof: "+err.Error())
+			se.problems = append(se.problems, "inclusion proof: "+err.Error())
 		} else {
 			le.InclusionProofVerified = le.Trusted
 		}
 	}
 	if !le.HasSET && !le.HasInclusionProof {
-		problems = append(problems, "neither a SET nor an inclusion proof")
+		se.problems = append(se.problems, "neither a SET nor an inclusion proof")
 	}
-	kind, about := describeBody(body, want)
-	le.Kind = kind
-	if about != "" && strings.HasPrefix(about, "!") {
-		problems = append(problems, about[1:])
-		about = ""
+	se.readBody(body)
+	return se
+}
+
+// readBody names an entry's kind and, for a hashedrekord, the digest it
+// signs.
+func (se *searchEntry) readBody(body []byte) {
+	pe, err := models.UnmarshalProposedEntry(bytes.NewReader(body), runtime.JSONConsumer())
+	if err != nil {
+		se.parseErr = "entry body: " + err.Error()
+		return
+	}
+	impl, err := types.UnmarshalEntry(pe)
+	if err != nil {
+		se.kind, se.parseErr = pe.Kind(), "entry body: "+err.Error()
+		return
+	}
+	se.kind = pe.Kind() + "/" + impl.APIVersion()
+	if e, ok := impl.(*hashedrekord.V001Entry); ok {
+		se.hashed = &digestHex{}
+		if e.HashedRekordObj.Data != nil && e.HashedRekordObj.Data.Hash != nil && e.HashedRekordObj.Data.Hash.Value != nil {
+			if e.HashedRekordObj.Data.Hash.Algorithm != nil {
+				se.hashed.alg = *e.HashedRekordObj.Data.Hash.Algorithm
+			}
+			se.hashed.hex = *e.HashedRekordObj.Data.Hash.Value
+		}
+	}
+}
+
+// about is the entry's verdict for a search by want: how the entry
+// relates to that hash, and whether it verified.
+func (se *searchEntry) about(want digest) facts.EvidenceLogEntry {
+	le := se.le
+	if se.final {
+		return le
+	}
+	problems := append([]string(nil), se.problems...)
+	le.Kind = se.kind
+	var about string
+	switch {
+	case se.parseErr != "":
+		problems = append(problems, se.parseErr)
+	case se.hashed != nil && se.hashed.hex == "":
+		problems = append(problems, "hashedrekord entry without a digest")
+	case se.hashed != nil && (se.hashed.alg != want.alg || !strings.EqualFold(se.hashed.hex, want.hex())):
+		problems = append(problems, fmt.Sprintf("the index returned a hashedrekord entry for %s:%s, not for this hash", se.hashed.alg, se.hashed.hex))
+	case se.hashed != nil:
+		about = "a signature over this very digest (hashedrekord)"
+	default:
+		about = "an attestation the log indexed under this hash (a statement subject); " +
+			"its body holds only digests of the envelope, so only the bundle binds it to the binary"
 	}
 	if len(problems) > 0 {
 		le.Reason = strings.Join(problems, "; ")
@@ -284,36 +431,6 @@ func checkSearchEntry(ctx context.Context, id string, anon models.LogEntryAnon, 
 	le.Verified = true
 	le.Reason = "verified against the pinned log key: " + about
 	return le
-}
-
-// describeBody names an entry's kind and says how it relates to the
-// hash searched for; a leading "!" marks a contradiction.
-func describeBody(body []byte, want digest) (kind, about string) {
-	pe, err := models.UnmarshalProposedEntry(bytes.NewReader(body), runtime.JSONConsumer())
-	if err != nil {
-		return "", "!entry body: " + err.Error()
-	}
-	impl, err := types.UnmarshalEntry(pe)
-	if err != nil {
-		return pe.Kind(), "!entry body: " + err.Error()
-	}
-	kind = pe.Kind() + "/" + impl.APIVersion()
-	switch e := impl.(type) {
-	case *hashedrekord.V001Entry:
-		if e.HashedRekordObj.Data == nil || e.HashedRekordObj.Data.Hash == nil || e.HashedRekordObj.Data.Hash.Value == nil {
-			return kind, "!hashedrekord entry without a digest"
-		}
-		alg := ""
-		if e.HashedRekordObj.Data.Hash.Algorithm != nil {
-			alg = *e.HashedRekordObj.Data.Hash.Algorithm
-		}
-		if alg == want.alg && strings.EqualFold(*e.HashedRekordObj.Data.Hash.Value, want.hex()) {
-			return kind, "a signature over this very digest (hashedrekord)"
-		}
-		return kind, fmt.Sprintf("!the index returned a hashedrekord entry for %s:%s, not for this hash", alg, *e.HashedRekordObj.Data.Hash.Value)
-	}
-	return kind, "an attestation the log indexed under this hash (a statement subject); " +
-		"its body holds only digests of the envelope, so only the bundle binds it to the binary"
 }
 
 // networkCause keeps the context's error visible when a request failed

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"strings"
@@ -161,28 +162,48 @@ func (r *Result) Failed() []facts.EvidenceStep {
 // offline against opts. It returns a Result recording every step; when
 // any step fails it also returns an error (wrapping ErrNotVerified) and
 // Result.Verified is false. ctx only cancels: nothing goes to the
-// network.
+// network. A Cache verifies the same way, once per bundle and trust.
 func Verify(ctx context.Context, bundleJSON []byte, opts VerifyOptions) (Result, error) {
-	v := &verification{ctx: ctx, opts: opts}
-	v.run(bundleJSON)
-	v.res.Verified = len(v.res.Steps) > 0 && len(v.res.Failed()) == 0
-	if v.res.Verified {
-		return v.res, nil
+	return (*Cache)(nil).Verify(ctx, bundleJSON, opts)
+}
+
+// finish sets Verified and builds the error for a Result.
+func finish(ctx context.Context, res Result) (Result, error) {
+	res.Verified = len(res.Steps) > 0 && len(res.Failed()) == 0
+	if res.Verified {
+		return res, nil
 	}
 	var msgs []string
-	for _, s := range v.res.Failed() {
+	for _, s := range res.Failed() {
 		msgs = append(msgs, s.Name+": "+s.Reason)
 	}
 	if err := ctx.Err(); err != nil {
-		return v.res, fmt.Errorf("evidence: %w: %w", ErrNotVerified, err)
+		return res, fmt.Errorf("evidence: %w: %w", ErrNotVerified, err)
 	}
-	return v.res, fmt.Errorf("evidence: %w: %s", ErrNotVerified, strings.Join(msgs, "; "))
+	return res, fmt.Errorf("evidence: %w: %s", ErrNotVerified, strings.Join(msgs, "; "))
 }
 
+// A verification runs in two parts. The bundle part (every step but
+// artifact, and sigstore-go's verifier without an artifact) depends only
+// on the bundle and the trust, so a Cache runs it once and shares it,
+// read-only, between callers. The binding part (the artifact step, and
+// sigstore-go's check that the bundle is for that artifact) runs for
+// each artifact on a copy.
 type verification struct {
-	ctx  context.Context
-	opts VerifyOptions
-	res  Result
+	ctx      context.Context
+	opts     VerifyOptions
+	res      Result
+	trustFor func(VerifyOptions) (*trust, error)
+
+	// complete: every bundle step ran (some may have failed);
+	// interrupted: the context ended it, so it must not be shared.
+	complete    bool
+	interrupted bool
+	sigstoreErr error // sigstore-go's verdict on the bundle part
+	// boundTo, when set, is the one artifact the verification is for:
+	// sigstore-go then checks the bundle part and that artifact in one
+	// pass, which saves a signature check when nothing is shared.
+	boundTo *digest
 
 	b          *bundle.Bundle
 	tr         *trust
@@ -196,10 +217,11 @@ type verification struct {
 	want       *digest
 	wantErr    error
 
-	tlogThreshold int
-	tlogTimes     []root.Timestamp
-	times         []time.Time
-	statement     *intoto.Statement
+	tlogThreshold  int
+	rekorV2Entries int // trusted Rekor v2 entries, which carry no signed time
+	tlogTimes      []root.Timestamp
+	times          []time.Time
+	statement      *intoto.Statement
 }
 
 func (v *verification) record(name string, ok, skipped bool, format string, args ...any) bool {
@@ -221,13 +243,15 @@ func (v *verification) skip(name, format string, args ...any) bool {
 
 func (v *verification) cancelled(name string) bool {
 	if err := v.ctx.Err(); err != nil {
+		v.interrupted = true
 		v.fail(name, "not run: %v", err)
 		return true
 	}
 	return false
 }
 
-func (v *verification) run(bundleJSON []byte) {
+// runBundle runs the steps that do not depend on the artifact.
+func (v *verification) runBundle(bundleJSON []byte) {
 	if v.cancelled(StepParse) || !v.parse(bundleJSON) {
 		return
 	}
@@ -246,7 +270,6 @@ func (v *verification) run(bundleJSON []byte) {
 		{StepCertificate, v.certificate},
 		{StepSignature, v.signature},
 		{StepStatement, v.statementStep},
-		{StepArtifact, v.artifact},
 		{StepIdentity, v.identity},
 	}
 	for _, s := range steps {
@@ -255,14 +278,92 @@ func (v *verification) run(bundleJSON []byte) {
 		}
 		s.f()
 	}
-	if v.cancelled(StepSigstore) {
-		return
+	if len(v.res.Failed()) == 0 {
+		if v.cancelled(StepSigstore) {
+			return
+		}
+		v.sigstoreErr = v.crossCheck()
 	}
-	if failed := v.res.Failed(); len(failed) > 0 {
-		v.skip(StepSigstore, "not run: step %s failed", failed[0].Name)
-		return
+	v.complete = true
+}
+
+// bind runs the artifact part for opts.ArtifactDigest on a copy of a
+// bundle verification, which it leaves untouched, and returns the
+// Result. The steps are recorded in the order they are documented in:
+// the artifact step before identity.
+func (v *verification) bind(ctx context.Context, opts VerifyOptions) Result {
+	b := *v
+	b.ctx, b.opts, b.res = ctx, opts, v.res.clone()
+	b.want, b.wantErr = nil, nil
+	// The artifact is named in the Result once the trust loaded, as it
+	// is what the bundle was to be judged against.
+	if opts.ArtifactDigest != "" && v.tr != nil {
+		d, err := parseDigest(opts.ArtifactDigest)
+		if err != nil {
+			b.wantErr = err // reported by the artifact step
+		} else {
+			b.want = &d
+			b.res.ArtifactDigest = d.String()
+		}
 	}
-	v.crossCheck()
+	if !v.complete {
+		return b.res
+	}
+	if !b.cancelled(StepArtifact) {
+		b.artifact()
+	}
+	// Move the artifact step before identity.
+	n := len(b.res.Steps)
+	for i, s := range b.res.Steps[:n-1] {
+		if s.Name == StepIdentity {
+			art := b.res.Steps[n-1]
+			copy(b.res.Steps[i+1:], b.res.Steps[i:n-1])
+			b.res.Steps[i] = art
+			break
+		}
+	}
+	if b.cancelled(StepSigstore) {
+		return b.res
+	}
+	if failed := b.res.Failed(); len(failed) > 0 {
+		b.skip(StepSigstore, "not run: step %s failed", failed[0].Name)
+		return b.res
+	}
+	if v.sigstoreErr != nil {
+		b.fail(StepSigstore, "sigstore-go verifier: %v", v.sigstoreErr)
+		return b.res
+	}
+	if b.want != nil && (v.boundTo == nil || v.boundTo.String() != b.want.String()) {
+		if err := verify.VerifySignatureWithArtifactDigests(b.sigContent, b.vc, b.mat, []verify.ArtifactDigest{{Algorithm: b.want.alg, Digest: b.want.raw}}); err != nil {
+			b.fail(StepSigstore, "sigstore-go verifier: the bundle is not for artifact %s: %v", b.want, err)
+			return b.res
+		}
+	}
+	b.pass(StepSigstore, "sigstore-go verifier agrees")
+	return b.res
+}
+
+// clone copies a Result deeply enough that changing one copy never
+// changes another.
+func (r Result) clone() Result {
+	c := r
+	c.Steps = append([]facts.EvidenceStep(nil), r.Steps...)
+	c.LogEntries = append([]facts.EvidenceLogEntry(nil), r.LogEntries...)
+	c.Timestamps = append([]facts.EvidenceTimestamp(nil), r.Timestamps...)
+	c.Subjects = make([]facts.EvidenceSubject, len(r.Subjects))
+	for i, s := range r.Subjects {
+		s.Digest = maps.Clone(s.Digest)
+		c.Subjects[i] = s
+	}
+	if r.Subjects == nil {
+		c.Subjects = nil
+	}
+	if r.Signer != nil {
+		s := *r.Signer
+		c.Signer = &s
+	}
+	c.Facts = bytes.Clone(r.Facts)
+	return c
 }
 
 func (v *verification) parse(data []byte) bool {
@@ -305,20 +406,11 @@ func (v *verification) parse(data []byte) bool {
 }
 
 func (v *verification) trust() bool {
-	tr, err := newTrust(v.opts)
+	tr, err := v.trustFor(v.opts)
 	if err != nil {
 		return v.fail(StepTrust, "%v", err)
 	}
 	v.tr = tr
-	if v.opts.ArtifactDigest != "" {
-		d, err := parseDigest(v.opts.ArtifactDigest)
-		if err != nil {
-			v.wantErr = err // reported by the artifact step
-		} else {
-			v.want = &d
-			v.res.ArtifactDigest = d.String()
-		}
-	}
 	return v.pass(StepTrust, "%s", tr.describe())
 }
 
@@ -428,7 +520,7 @@ func (v *verification) tlog() {
 		return
 	}
 	logs := v.mat.RekorLogs()
-	trusted, verified := 0, 0
+	trusted, verified, v2 := 0, 0, 0
 	var problems []string
 	for _, e := range entries {
 		le := logEntryFacts(e)
@@ -459,7 +551,19 @@ func (v *verification) tlog() {
 				le.SETVerified = true
 			}
 		}
-		if le.HasInclusionProof {
+		switch {
+		case e.IsRekorV2() && !le.HasInclusionProof:
+			good = false
+			reasons = append(reasons, "a Rekor v2 entry without an inclusion proof")
+		case e.IsRekorV2():
+			v2++
+			if p := v.checkV2Entry(e, tl); len(p) > 0 {
+				good = false
+				reasons = append(reasons, p...)
+			} else {
+				le.InclusionProofVerified = true
+			}
+		case le.HasInclusionProof:
 			if err := verifyInclusion(e, tl); err != nil {
 				good = false
 				reasons = append(reasons, "inclusion proof: "+err.Error())
@@ -476,6 +580,9 @@ func (v *verification) tlog() {
 			}
 			if le.InclusionProofVerified {
 				what = append(what, "inclusion proof and signed checkpoint")
+			}
+			if e.IsRekorV2() {
+				what = append(what, "the entry logs this bundle's signature (Rekor v2: no SET, no signed time)")
 			}
 			le.Reason = "verified: " + strings.Join(what, ", ")
 		} else {
@@ -509,6 +616,7 @@ func (v *verification) tlog() {
 	default:
 		v.pass(StepTlog, "%d of %d log entries verified against pinned log keys (required %d); each matches the bundle's signature and content", verified, len(entries), v.tlogThreshold)
 	}
+	v.rekorV2Entries = v2
 }
 
 func logEntryFacts(e *tlog.Entry) facts.EvidenceLogEntry {
@@ -572,6 +680,9 @@ func (v *verification) timestamps() {
 	var notes []string
 	for _, e := range verrs {
 		notes = append(notes, "unverified RFC 3161 timestamp: "+e.Error())
+	}
+	if v.rekorV2Entries > 0 {
+		notes = append(notes, "Rekor v2 entries give no signed time (no SET; integrated time 0): they prove the signature was logged, not when")
 	}
 	need := v.needObserver()
 	total := len(v.tlogTimes) + len(signed)
@@ -822,8 +933,12 @@ func (v *verification) identity() {
 
 // crossCheck runs sigstore-go's verifier over the whole bundle with the
 // same policy, so that a bundle counts as verified only if the library's
-// own verifier agrees with the steps above.
-func (v *verification) crossCheck() {
+// own verifier agrees with the steps above. Unless the verification is
+// for one artifact (boundTo), the artifact is left to bind, which has
+// sigstore-go check it for each artifact; a message signature is then
+// checked here over its own digest, as sigstore-go cannot check one
+// without a digest.
+func (v *verification) crossCheck() error {
 	var vopts []verify.VerifierOption
 	if v.tlogThreshold > 0 {
 		vopts = append(vopts, verify.WithTransparencyLog(v.tlogThreshold))
@@ -841,17 +956,14 @@ func (v *verification) crossCheck() {
 	}
 	verifier, err := verify.NewVerifier(v.mat, vopts...)
 	if err != nil {
-		v.fail(StepSigstore, "configuring sigstore-go: %v", err)
-		return
+		return fmt.Errorf("configuring sigstore-go: %w", err)
 	}
-	var art verify.ArtifactPolicyOption
+	art := verify.WithoutArtifactUnsafe()
 	switch {
-	case v.want != nil:
-		art = verify.WithArtifactDigest(v.want.alg, v.want.raw)
+	case v.boundTo != nil:
+		art = verify.WithArtifactDigest(v.boundTo.alg, v.boundTo.raw)
 	case v.msg != nil:
 		art = verify.WithArtifactDigest(strings.ToLower(hashName(v.msg.DigestAlgorithm())), v.msg.Digest())
-	default:
-		art = verify.WithoutArtifactUnsafe()
 	}
 	var popts []verify.PolicyOption
 	if v.cert != nil {
@@ -861,11 +973,8 @@ func (v *verification) crossCheck() {
 	} else {
 		popts = append(popts, verify.WithKey())
 	}
-	if _, err := verifier.Verify(v.b, verify.NewPolicy(art, popts...)); err != nil {
-		v.fail(StepSigstore, "sigstore-go verifier: %v", err)
-		return
-	}
-	v.pass(StepSigstore, "sigstore-go verifier agrees")
+	_, err = verifier.Verify(v.b, verify.NewPolicy(art, popts...))
+	return err
 }
 
 // hashName maps protobuf-specs hash names (SHA2_256) to sha256 etc.

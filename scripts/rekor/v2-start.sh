@@ -11,6 +11,8 @@
 #   GOPOLICY_REKOR_V2_ORIGIN=<checkpoint origin>
 #   GOPOLICY_REKOR_V2_STORAGE_DIR=STATE_DIR/tiles     (checkpoint, tile/..., serve it yourself:
 #                                                      the server's read endpoints answer 501 in POSIX mode)
+#   GOPOLICY_REKOR_V2_LOG_ID=<hex>                     (the log ID in its entries, for a trusted root:
+#                                                      SHA-256 of origin, "\n", 0x01 and the raw Ed25519 key)
 # Ports: GOPOLICY_REKOR_V2_HTTP_PORT, GOPOLICY_REKOR_V2_GRPC_PORT,
 #   GOPOLICY_REKOR_V2_METRICS_PORT, else picked free. Other knobs:
 #   GOPOLICY_REKOR_V2_ORIGIN (default gopolicy-rekor-v2),
@@ -96,12 +98,17 @@ until [ -s "$STATE_DIR/tiles/checkpoint" ]; do
 	sleep 0.3
 done
 
+# The log ID rekor-tiles reports in its entries (the signed-note key ID
+# before truncation): a trusted root names the log by it.
+LOG_ID="$( { printf '%s\n\001' "$ORIGIN"; openssl pkey -pubin -in "$STATE_DIR/rekor-v2.pub.pem" -outform DER | tail -c 32; } | sha256sum | cut -d' ' -f1)"
+
 cat >"$STATE_DIR/env.tmp" <<EOT
 GOPOLICY_REKOR_V2_URL=http://127.0.0.1:$HTTP_PORT
 GOPOLICY_REKOR_V2_GRPC=127.0.0.1:$GRPC_PORT
 GOPOLICY_REKOR_V2_PUBKEY=$STATE_DIR/rekor-v2.pub.pem
 GOPOLICY_REKOR_V2_ORIGIN=$ORIGIN
 GOPOLICY_REKOR_V2_STORAGE_DIR=$STATE_DIR/tiles
+GOPOLICY_REKOR_V2_LOG_ID=$LOG_ID
 EOT
 mv "$STATE_DIR/env.tmp" "$STATE_DIR/env"
 started_ok=1

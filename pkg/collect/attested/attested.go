@@ -8,11 +8,13 @@ package attested
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -43,10 +45,18 @@ type Options struct {
 	// SHA-256 as an extra: its results are facts, never evidence, because
 	// search by hash is incomplete by design.
 	SearchURL string
+	// Cache remembers verifications for the run: a bundle given beside
+	// every binary, or a log entry every binary's search finds, is
+	// verified once. Nil: Collect uses a cache of its own.
+	Cache *evidence.Cache
 }
 
 // searchWorkers bounds concurrent log searches: a log rate-limits.
 const searchWorkers = 4
+
+// verifyWorkers bounds concurrent bundle verifications, which are CPU
+// work.
+func verifyWorkers() int { return max(1, min(4, runtime.GOMAXPROCS(0))) }
 
 // Given reports whether any evidence was given or any trust configured.
 func (o Options) Given() bool {
@@ -65,7 +75,9 @@ type Attestation struct {
 // the evidence section and the verified attestations, in the order given.
 // A bundle is tried against each binary until it binds to one; a bundle
 // that fails for another reason than the binding fails the same way for
-// every binary and is recorded with that reason.
+// every binary and is recorded with that reason. Bundles are verified a
+// few at a time, and through opts.Cache (or a cache of Collect's own), so
+// the same bundle given beside many binaries is verified once.
 func Collect(ctx context.Context, opts Options, binaries []facts.Binary) (*facts.Evidence, []Attestation, []facts.Problem) {
 	ev := &facts.Evidence{Trust: opts.Trust.TrustFacts(), Inputs: []facts.EvidenceInput{}, Searches: []facts.EvidenceSearch{}}
 	ev.Trust.TrustedRoot = opts.TrustedRootPath
@@ -79,8 +91,10 @@ func Collect(ctx context.Context, opts Options, binaries []facts.Binary) (*facts
 			ev.Trust.LogKeys[i].Path = opts.LogKeyPaths[i]
 		}
 	}
-	var attested []Attestation
-	var problems []facts.Problem
+	cache := opts.Cache
+	if cache == nil {
+		cache = evidence.NewCache()
+	}
 	type input struct {
 		path        string
 		attestation bool
@@ -92,21 +106,48 @@ func Collect(ctx context.Context, opts Options, binaries []facts.Binary) (*facts
 	for _, p := range opts.Bundles {
 		files = append(files, input{p, false})
 	}
-	for _, f := range files {
-		data, err := safeio.ReadFile(f.path, evidence.MaxBundleSize)
-		if err != nil {
-			// An unreadable bundle is an input problem, not a failed
-			// verification: the user named a file that is not there.
-			problems = append(problems, facts.Problem{Path: f.path, Message: "read evidence: " + err.Error()})
+	// Verified concurrently, a few at a time; reported in the order given.
+	type outcome struct {
+		in        facts.EvidenceInput
+		predicate json.RawMessage
+		problem   *facts.Problem
+	}
+	out := make([]outcome, len(files))
+	sem := make(chan struct{}, verifyWorkers())
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			data, err := safeio.ReadFile(f.path, evidence.MaxBundleSize)
+			if err != nil {
+				// An unreadable bundle is an input problem, not a failed
+				// verification: the user named a file that is not there.
+				out[i].problem = &facts.Problem{Path: f.path, Message: "read evidence: " + err.Error()}
+				return
+			}
+			out[i].in, out[i].predicate = verify(ctx, cache, opts.Trust, f.path, data, f.attestation, binaries)
+		}()
+	}
+	wg.Wait()
+
+	var attested []Attestation
+	var problems []facts.Problem
+	checked := map[[sha256.Size]byte]error{} // facts documents checked, by digest
+	for i, f := range files {
+		o := out[i]
+		if o.problem != nil {
+			problems = append(problems, *o.problem)
 			continue
 		}
-		in, predicate := verify(ctx, opts.Trust, f.path, data, f.attestation, binaries)
+		in := o.in
 		if f.attestation && in.Kind != facts.EvidenceKindAttestation && in.Verified {
 			in.Verified = false
 			in.Error = fmt.Sprintf("statement: predicate type %q is not a gopolicy facts attestation (%s)", in.PredicateType, evidence.FactsPredicateType)
 		}
 		if in.Verified && in.Kind == facts.EvidenceKindAttestation {
-			doc, err := attestedFacts(predicate)
+			doc, err := attestedFacts(o.predicate, checked)
 			if err != nil {
 				in.Error = "the attested facts cannot be judged: " + err.Error()
 			} else {
@@ -116,14 +157,15 @@ func Collect(ctx context.Context, opts Options, binaries []facts.Binary) (*facts
 		ev.Inputs = append(ev.Inputs, in)
 	}
 	if opts.SearchURL != "" {
-		ev.Searches = search(ctx, opts, binaries)
+		ev.Searches = search(ctx, cache, opts, binaries)
 	}
 	return ev, attested, problems
 }
 
 // search looks each hashed binary up in a Rekor v1 log, a few at a time,
-// verifying every entry found against the pinned log key.
-func search(ctx context.Context, opts Options, binaries []facts.Binary) []facts.EvidenceSearch {
+// verifying every entry found against the pinned log key; an entry the
+// searches of several binaries find is fetched and verified once.
+func search(ctx context.Context, cache *evidence.Cache, opts Options, binaries []facts.Binary) []facts.EvidenceSearch {
 	var key []byte
 	if len(opts.Trust.LogPublicKeys) > 0 {
 		key = opts.Trust.LogPublicKeys[0]
@@ -146,7 +188,7 @@ func search(ctx context.Context, opts Options, binaries []facts.Binary) []facts.
 				res = evidence.SearchResult{URL: opts.SearchURL, SHA256: b.SHA256}
 				err = errors.New("a search needs the log's public key to verify what it finds (--log-key)")
 			} else {
-				res, err = evidence.SearchRekorV1(ctx, opts.SearchURL, b.SHA256, key)
+				res, err = cache.SearchRekorV1(ctx, opts.SearchURL, b.SHA256, key)
 			}
 			f := res.Facts(err)
 			results[i] = &f
@@ -161,7 +203,7 @@ func search(ctx context.Context, opts Options, binaries []facts.Binary) []facts.
 	return out
 }
 
-func verify(ctx context.Context, trust evidence.VerifyOptions, path string, data []byte, attestation bool, binaries []facts.Binary) (facts.EvidenceInput, json.RawMessage) {
+func verify(ctx context.Context, cache *evidence.Cache, trust evidence.VerifyOptions, path string, data []byte, attestation bool, binaries []facts.Binary) (facts.EvidenceInput, json.RawMessage) {
 	if attestation {
 		trust.PredicateType = evidence.FactsPredicateType
 	}
@@ -174,7 +216,7 @@ func verify(ctx context.Context, trust evidence.VerifyOptions, path string, data
 		tried = true
 		opts := trust
 		opts.ArtifactDigest = "sha256:" + b.SHA256
-		res, err := evidence.Verify(ctx, data, opts)
+		res, err := cache.Verify(ctx, data, opts)
 		last = res.Input(path, data, b.Path, err)
 		if last.Verified {
 			return last, res.Facts
@@ -184,7 +226,7 @@ func verify(ctx context.Context, trust evidence.VerifyOptions, path string, data
 		}
 	}
 	if !tried {
-		res, err := evidence.Verify(ctx, data, trust)
+		res, err := cache.Verify(ctx, data, trust)
 		last = res.Input(path, data, "", err)
 		last.Verified = false
 		last.Error = "artifact: no hashed binary to bind the bundle to (give --binary, without --no-hash)"
@@ -252,11 +294,19 @@ func bindOrder(data []byte, binaries []facts.Binary) []facts.Binary {
 
 // attestedFacts checks an attested document as any document from outside
 // is checked: a signature proves who wrote it, not that it is well formed.
-func attestedFacts(predicate json.RawMessage) (*facts.Document, error) {
+// checked remembers the verdicts on documents already checked (the same
+// attestation given beside many binaries carries the same document).
+func attestedFacts(predicate json.RawMessage, checked map[[sha256.Size]byte]error) (*facts.Document, error) {
 	if len(predicate) == 0 {
 		return nil, errors.New("the attestation carries no facts document")
 	}
-	if _, err := check.Document(predicate); err != nil {
+	sum := sha256.Sum256(predicate)
+	err, ok := checked[sum]
+	if !ok {
+		_, err = check.Document(predicate)
+		checked[sum] = err
+	}
+	if err != nil {
 		return nil, err
 	}
 	var doc facts.Document
