@@ -31,8 +31,10 @@ that set each value, go.mod, go.sum, vendor/, the runner, and each
 binary) and signs them as an in-toto statement whose subjects are the
 binaries' SHA-256 digests (predicate type ` + evidence.FactsPredicateType + `),
 in a DSSE envelope inside a Sigstore bundle. With --rekor-url the
-signature is logged and the bundle carries the log entry, its inclusion
-proof and its signed entry timestamp, so it can be verified offline.
+signature is logged and the bundle carries the log entry and its
+inclusion proof (and, from a Rekor v1 log, its signed entry timestamp;
+a Rekor v2 log, --rekor-version 2, gives a checkpoint and no time), so
+it can be verified offline.
 
 With --image the statement also names the container image the binaries
 ship in (a tag is resolved to its digest), and the attestation is pushed
@@ -66,7 +68,8 @@ collected are not attested (exit 2).`,
 	f.Bool("push", true, "with --image, store the attestation in the image's registry (referrer and .att tag)")
 	f.Bool("insecure-registry", false, "allow plain HTTP to the image's registry (localhost and private addresses always may)")
 	f.String("key", "", "PEM private key `FILE` to sign with")
-	f.String("rekor-url", "", "Rekor v1 log `URL` to record the signature in")
+	f.String("rekor-url", "", "Rekor log `URL` to record the signature in")
+	f.Int("rekor-version", 1, "API `VERSION` of --rekor-url: 1 (Rekor v1) or 2 (Rekor v2, rekor-tiles: ECDSA keys only; a certificate also needs --tsa-url)")
 	f.String("tsa-url", "", "RFC 3161 timestamp authority `URL` to timestamp the signature")
 	f.StringP("output", "o", "", "bundle `FILE` to write (default: the first binary's path + .gopolicy.sigstore.json)")
 	f.StringArray("stamp", nil, "string variable (`SYMBOL`) to read back from the binaries (repeatable)")
@@ -102,13 +105,14 @@ func (a *app) runAttest(cmd *cobra.Command, _ []string) error {
 	}
 	image := v.GetString("image")
 	att, err := gopolicy.Attest(cmd.Context(), cfg, gopolicy.AttestRequest{
-		Subject:  gopolicy.Subject{Dir: v.GetString("dir"), Binaries: binaries},
-		Image:    image,
-		Push:     image != "" && v.GetBool("push"),
-		Registry: &oci.Registry{Insecure: v.GetBool("insecure-registry")},
-		Key:      key,
-		RekorURL: v.GetString("rekor-url"),
-		TSAURL:   v.GetString("tsa-url"),
+		Subject:      gopolicy.Subject{Dir: v.GetString("dir"), Binaries: binaries},
+		Image:        image,
+		Push:         image != "" && v.GetBool("push"),
+		Registry:     &oci.Registry{Insecure: v.GetBool("insecure-registry")},
+		Key:          key,
+		RekorURL:     v.GetString("rekor-url"),
+		RekorVersion: v.GetInt("rekor-version"),
+		TSAURL:       v.GetString("tsa-url"),
 	})
 	if att == nil {
 		return err

@@ -195,7 +195,9 @@ type EvidenceSubject struct {
 type EvidenceLogEntry struct {
 	// UUID is the entry's UUID (search results only).
 	UUID string `json:"uuid,omitempty"`
-	// LogID is the hex SHA-256 of the log's public key.
+	// LogID is the log's id, hex: the SHA-256 of its public key for
+	// Rekor v1; for Rekor v2, of its checkpoint origin and key (the
+	// signed-note key id).
 	LogID    string `json:"log_id"`
 	LogIndex int64  `json:"log_index"`
 	// IntegratedTime is when the log says it added the entry; it is

@@ -32,7 +32,10 @@ type AttestRequest struct {
 	// signature.
 	Key      *evidence.PrivateKey
 	RekorURL string
-	TSAURL   string
+	// RekorVersion is RekorURL's API: evidence.RekorV1 (also when 0) or
+	// evidence.RekorV2 (rekor-tiles).
+	RekorVersion int
+	TSAURL       string
 }
 
 // Attestation is a signed facts attestation and what it states.
@@ -120,7 +123,7 @@ func Attest(ctx context.Context, cfg Config, req AttestRequest) (*Attestation, e
 	if err != nil {
 		return nil, err
 	}
-	bundle, err := evidence.Attest(ctx, evidence.AttestOptions{Subjects: subjects, Facts: data, Key: req.Key, RekorURL: req.RekorURL, TSAURL: req.TSAURL})
+	bundle, err := evidence.Attest(ctx, evidence.AttestOptions{Subjects: subjects, Facts: data, Key: req.Key, RekorURL: req.RekorURL, RekorVersion: req.RekorVersion, TSAURL: req.TSAURL})
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}

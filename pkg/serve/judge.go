@@ -97,11 +97,14 @@ func (s *Server) judgeImage(ctx context.Context, st *state, image string, d name
 	trust.PredicateType = evidence.FactsPredicateType
 	trust.ArtifactDigest = d.DigestStr()
 	v.Attestation = AttInvalid
+	// One verification of each bundle serves the image and every binary
+	// the attested facts name; only the binding to each digest is redone.
+	cache := evidence.NewCache()
 	for _, f := range found {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		res, err := evidence.Verify(ctx, f.Data, trust)
+		res, err := cache.Verify(ctx, f.Data, trust)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -115,7 +118,7 @@ func (s *Server) judgeImage(ctx context.Context, st *state, image string, d name
 			continue
 		}
 		v.Attestation, v.AttestationSource = AttVerified, f.Source
-		if err := s.judgeFacts(ctx, st, v, f, res, trust); err != nil {
+		if err := s.judgeFacts(ctx, st, v, f, res, trust, cache); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -132,7 +135,7 @@ func (s *Server) judgeImage(ctx context.Context, st *state, image string, d name
 // judgeFacts judges a verified attestation's facts with the pipeline,
 // after recording the attestation as the evidence of the binaries it
 // names (it was verified against each of them, offline).
-func (s *Server) judgeFacts(ctx context.Context, st *state, v *ImageVerdict, f oci.FoundBundle, res evidence.Result, trust evidence.VerifyOptions) error {
+func (s *Server) judgeFacts(ctx context.Context, st *state, v *ImageVerdict, f oci.FoundBundle, res evidence.Result, trust evidence.VerifyOptions, cache *evidence.Cache) error {
 	var doc facts.Document
 	if err := json.Unmarshal(res.Facts, &doc); err != nil {
 		return fmt.Errorf("the attested facts are not a facts document: %w", err)
@@ -149,7 +152,7 @@ func (s *Server) judgeFacts(ctx context.Context, st *state, v *ImageVerdict, f o
 		}
 		opts := trust
 		opts.ArtifactDigest = "sha256:" + b.SHA256
-		r, err := evidence.Verify(ctx, f.Data, opts)
+		r, err := cache.Verify(ctx, f.Data, opts)
 		ev.Inputs = append(ev.Inputs, r.Input(f.Source, f.Data, b.Path, err))
 	}
 	if len(doc.Binaries) > 0 {
