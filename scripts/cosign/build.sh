@@ -9,14 +9,11 @@ set -euo pipefail
 version="${GOPOLICY_COSIGN_VERSION:-v3.1.3}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gopolicy-ci/cosign"
 bin="$cache/bin"
-log() { echo "cosign/build: $*" >&2; }
-
+SCRIPT_NAME=cosign
+SCRIPT_CACHE_DIR="$cache"
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mkdir -p "$cache"
-goenv="$cache/goenv.empty"
-: >"$goenv"
-hermetic_go() {
-	env GOENV="$goenv" GOFLAGS= GOTOOLCHAIN=local GOWORK=off GO111MODULE=on CGO_ENABLED=0 nice -n 10 go "$@"
-}
 
 stamp="cosign=$version ldflags=-s_-w go=$(hermetic_go env GOVERSION) $(hermetic_go env GOOS)/$(hermetic_go env GOARCH)"
 if [ -x "$bin/cosign" ] && [ "$(cat "$bin/STAMP" 2>/dev/null)" = "$stamp" ]; then
@@ -38,7 +35,7 @@ cd "$work" # no go.mod here: nothing of the caller's module is touched
 major="${version%%.*}"
 log "building github.com/sigstore/cosign/$major/cmd/cosign@$version ..."
 GOBIN="$stage" hermetic_go install -trimpath -ldflags "-s -w" "github.com/sigstore/cosign/$major/cmd/cosign@$version"
-[ -x "$stage/cosign" ] || { log "build produced no binary"; exit 1; }
+[ -x "$stage/cosign" ] || die "build produced no binary"
 echo "$stamp" >"$stage/STAMP"
 rm -rf "$bin"
 mv "$stage" "$bin"

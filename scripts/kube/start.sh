@@ -122,7 +122,7 @@ pick_port() { # pick_port ENVVAR
 	fi
 }
 
-KUBE_PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$KUBE_PORTS_TAKEN"; export KUBE_PORTS_TAKEN
+PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$PORTS_TAKEN"; export PORTS_TAKEN
 ETCD_PORT="$(pick_port GOPOLICY_KUBE_ETCD_PORT)"
 ETCD_PEER_PORT="$(pick_port GOPOLICY_KUBE_ETCD_PEER_PORT)"
 API_PORT="$(pick_port GOPOLICY_KUBE_PORT)"

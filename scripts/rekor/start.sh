@@ -124,7 +124,7 @@ pick_port() { # pick_port ENVVAR
 	fi
 }
 
-REKOR_PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$REKOR_PORTS_TAKEN"; export REKOR_PORTS_TAKEN
+PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$PORTS_TAKEN"; export PORTS_TAKEN
 MYSQL_PORT="$(pick_port GOPOLICY_REKOR_MYSQL_PORT)"
 TL_RPC="$(pick_port GOPOLICY_REKOR_TRILLIAN_RPC_PORT)"
 TL_HTTP="$(pick_port GOPOLICY_REKOR_TRILLIAN_HTTP_PORT)"

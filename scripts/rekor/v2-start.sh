@@ -54,7 +54,7 @@ pick_port() {
 	if [ -n "$v" ]; then port_in_use "$v" && die "port $v (from $1) is already in use"; echo "$v"
 	else free_port || die "no free port found"; fi
 }
-REKOR_PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$REKOR_PORTS_TAKEN"; export REKOR_PORTS_TAKEN
+PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$PORTS_TAKEN"; export PORTS_TAKEN
 HTTP_PORT="$(pick_port GOPOLICY_REKOR_V2_HTTP_PORT)"
 GRPC_PORT="$(pick_port GOPOLICY_REKOR_V2_GRPC_PORT)"
 METRICS_PORT="$(pick_port GOPOLICY_REKOR_V2_METRICS_PORT)"

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# Functions the scripts under scripts/ share. Source it; do not run it.
+# Set SCRIPT_NAME (the prefix of log lines) and SCRIPT_CACHE_DIR (the cache
+# directory, where the empty GOENV file lives) first.
+
+log() { printf '[%s %s] %s\n' "$SCRIPT_NAME" "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
+
+# Every go invocation is hermetic: an empty GOENV file, no inherited GOFLAGS,
+# the local toolchain only. GOPATH/GOMODCACHE/GOCACHE keep their defaults so
+# the module and build caches are shared with the rest of the machine.
+hermetic_go() {
+	mkdir -p "$SCRIPT_CACHE_DIR"
+	local goenv="$SCRIPT_CACHE_DIR/goenv.empty"
+	[ -f "$goenv" ] || : >"$goenv"
+	env GOENV="$goenv" GOFLAGS= GOTOOLCHAIN=local GOWORK=off GO111MODULE=on \
+		CGO_ENABLED=0 nice -n 10 go "$@"
+}
+
+# free_port: print a TCP port that is currently free on 127.0.0.1. Picks from
+# 20000-32767, below Linux's default ephemeral range, so outgoing connections
+# are unlikely to take it between now and the bind. Ports handed out are
+# remembered in the file PORTS_TAKEN names, when set, so that one start
+# never hands out the same port twice.
+free_port() {
+	local p _
+	for _ in $(seq 1 200); do
+		p=$(( 20000 + (RANDOM % 12768) ))
+		if ! port_in_use "$p" && ! grep -qx "$p" "${PORTS_TAKEN:-/dev/null}" 2>/dev/null; then
+			[ -n "${PORTS_TAKEN:-}" ] && echo "$p" >>"$PORTS_TAKEN"
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# port_in_use PORT: true if something listens on PORT (any address).
+port_in_use() {
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# as_root CMD...: run CMD as root, through sudo when not root already.
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	else
+		command -v sudo >/dev/null 2>&1 || die "not root and no sudo to run: $*"
+		sudo "$@"
+	fi
+}
