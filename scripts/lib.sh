@@ -49,3 +49,39 @@ as_root() {
 		sudo "$@"
 	fi
 }
+
+# The servers' processes: the start.sh and stop.sh scripts set PIDS (the
+# pid files' directory) and TIMEOUT (seconds), and define fail MESSAGE NAME.
+
+alive() { kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+# wait_for NAME DESCRIPTION CMD...: poll CMD until it succeeds, NAME dies, or timeout.
+wait_for() {
+	local name="$1" what="$2"; shift 2
+	local deadline=$(( $(date +%s) + TIMEOUT ))
+	while :; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		alive "$name" || fail "$name exited before $what" "$name"
+		[ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${TIMEOUT}s waiting for $what" "$name"
+		sleep 0.3
+	done
+}
+
+# pick_port ENVVAR: the port ENVVAR names (refused if taken), or a free one.
+pick_port() {
+	local v="${!1:-}"
+	if [ -n "$v" ]; then
+		port_in_use "$v" && die "port $v (from $1) is already in use"
+		echo "$v"
+	else
+		free_port || die "no free port found"
+	fi
+}
+
+# running PID: alive and not a zombie waiting to be reaped.
+running() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 1
+	st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}

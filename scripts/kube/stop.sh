@@ -27,14 +27,6 @@ is_ours() {
 	tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "TMPDIR=$STATE_DIR/tmp"
 }
 
-# running PID: alive and not a zombie waiting to be reaped.
-running() {
-	local st
-	kill -0 "$1" 2>/dev/null || return 1
-	st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # stop NAME: SIGTERM its process group, wait up to GRACE seconds, then
 # SIGKILL. Each server runs in its own session and process group (setsid
 # in start.sh).

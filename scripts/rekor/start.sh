@@ -100,30 +100,6 @@ launch() {
 	disown $! 2>/dev/null || true   # no "Killed" job notices from this shell
 }
 
-alive() { kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
-
-# wait_for NAME DESCRIPTION CMD...: poll CMD until it succeeds, NAME dies, or timeout.
-wait_for() {
-	local name="$1" what="$2"; shift 2
-	local deadline=$(( $(date +%s) + TIMEOUT ))
-	while :; do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		alive "$name" || fail "$name exited before $what" "$name"
-		[ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${TIMEOUT}s waiting for $what" "$name"
-		sleep 0.3
-	done
-}
-
-pick_port() { # pick_port ENVVAR
-	local v="${!1:-}"
-	if [ -n "$v" ]; then
-		port_in_use "$v" && die "port $v (from $1) is already in use"
-		echo "$v"
-	else
-		free_port || die "no free port found"
-	fi
-}
-
 PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$PORTS_TAKEN"; export PORTS_TAKEN
 MYSQL_PORT="$(pick_port GOPOLICY_REKOR_MYSQL_PORT)"
 TL_RPC="$(pick_port GOPOLICY_REKOR_TRILLIAN_RPC_PORT)"

@@ -30,14 +30,6 @@ is_ours() {
 	tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "TMPDIR=$STATE_DIR/tmp"
 }
 
-# running PID: alive and not a zombie waiting to be reaped.
-running() {
-	local st
-	kill -0 "$1" 2>/dev/null || return 1
-	st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # stop_group SECONDS NAME...: SIGTERM all of them at once, wait (up to SECONDS)
 # for all to exit, SIGKILL what is left. Each server runs in its own session
 # and process group (setsid in start.sh), so the group is signalled.
