@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 )
 
@@ -35,8 +36,8 @@ func TestCosignFindsPushedAttestations(t *testing.T) {
 	cosign := cosignBinary(t)
 	for kind, host := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
-			key := testKey(t)
-			d := pushRandomImage(t, host, "cosign/app")
+			key := ocitest.SigningKey(t)
+			d := ocitest.PushImage(t, host, "cosign/app", "v1")
 			if _, err := (&Registry{}).PushAttestation(context.Background(), d, attestImage(t, key, d), evidence.FactsPredicateType); err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +47,7 @@ func TestCosignFindsPushedAttestations(t *testing.T) {
 				t.Fatal(err)
 			}
 			other := filepath.Join(dir, "other.pub")
-			if err := os.WriteFile(other, testKey(t).PublicKeyPEM(), 0o644); err != nil {
+			if err := os.WriteFile(other, ocitest.SigningKey(t).PublicKeyPEM(), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			run := func(keyFile string, extra ...string) (string, error) {
@@ -115,7 +116,7 @@ func TestGopolicyFindsCosignAttestations(t *testing.T) {
 				if err := os.WriteFile(predicate, []byte(`{"schema":"gopolicy.dev/facts/v1"}`), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				d := pushRandomImage(t, host, "bycosign/app")
+				d := ocitest.PushImage(t, host, "bycosign/app", "v1")
 				// No transparency log: this machine has no route to one.
 				args := []string{"attest", "--key", "cosign.key", "--type", evidence.FactsPredicateType, "--predicate", predicate,
 					"--use-signing-config=false", "--tlog-upload=false", "-y", "--allow-insecure-registry", "--allow-http-registry"}
@@ -140,7 +141,7 @@ func TestGopolicyFindsCosignAttestations(t *testing.T) {
 				if res, err := evidence.Verify(ctx, found[0].Data, opts); err != nil {
 					t.Fatalf("cosign's attestation does not verify: %v %+v", err, res.Failed())
 				}
-				opts.PublicKeys = [][]byte{testKey(t).PublicKeyPEM()}
+				opts.PublicKeys = [][]byte{ocitest.SigningKey(t).PublicKeyPEM()}
 				if _, err := evidence.Verify(ctx, found[0].Data, opts); err == nil {
 					t.Error("cosign's attestation verified with another key")
 				}

@@ -4,31 +4,26 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 )
 
@@ -38,48 +33,13 @@ import (
 // GOPOLICY_REGISTRY names it.
 func registries(t *testing.T) map[string]string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	out := map[string]string{"in-process": strings.TrimPrefix(srv.URL, "http://")}
+	out := map[string]string{"in-process": ocitest.Registry(t)}
 	if host := os.Getenv("GOPOLICY_REGISTRY"); host != "" {
 		out["docker-registry"] = host
 	} else {
 		t.Log("GOPOLICY_REGISTRY is not set: the push tests run against the in-process registry only (scripts/registry/start.sh starts a real one)")
 	}
 	return out
-}
-
-func pushRandomImage(t *testing.T, host, repo string) name.Digest {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(host + "/" + repo + ":v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tag.Context().Digest(d.String())
-}
-
-func testKey(t *testing.T) *evidence.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := evidence.NewPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
 }
 
 func attestImage(t *testing.T, key *evidence.PrivateKey, d name.Digest) []byte {
@@ -100,12 +60,12 @@ func attestImage(t *testing.T, key *evidence.PrivateKey, d name.Digest) []byte {
 }
 
 func TestPushAttestationIsFoundInBothPlaces(t *testing.T) {
-	key := testKey(t)
+	key := ocitest.SigningKey(t)
 	for kind, host := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			r := &Registry{}
-			d := pushRandomImage(t, host, "push/app")
+			d := ocitest.PushImage(t, host, "push/app", "v1")
 			bundle := attestImage(t, key, d)
 
 			p, err := r.PushAttestation(ctx, d, bundle, evidence.FactsPredicateType)
@@ -140,7 +100,7 @@ func TestPushAttestationIsFoundInBothPlaces(t *testing.T) {
 			}
 
 			// A second attestation is appended; the first is kept.
-			other := attestImage(t, testKey(t), d)
+			other := attestImage(t, ocitest.SigningKey(t), d)
 			third, err := r.PushAttestation(ctx, d, other, evidence.FactsPredicateType)
 			if err != nil {
 				t.Fatal(err)
@@ -160,12 +120,12 @@ func TestPushAttestationIsFoundInBothPlaces(t *testing.T) {
 }
 
 func TestPushedLayoutsAreCosigns(t *testing.T) {
-	key := testKey(t)
+	key := ocitest.SigningKey(t)
 	for kind, host := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			r := &Registry{}
-			d := pushRandomImage(t, host, "layout/app")
+			d := ocitest.PushImage(t, host, "layout/app", "v1")
 			bundle := attestImage(t, key, d)
 			p, err := r.PushAttestation(ctx, d, bundle, evidence.FactsPredicateType)
 			if err != nil {
@@ -279,7 +239,7 @@ func verifyEnvelope(t *testing.T, key *evidence.PrivateKey, env dsse.Envelope) {
 
 func TestPushKeepsForeignLayersOnTheAttTag(t *testing.T) {
 	host := registries(t)["in-process"]
-	d := pushRandomImage(t, host, "foreign/app")
+	d := ocitest.PushImage(t, host, "foreign/app", "v1")
 	// Something else (cosign) attested first.
 	foreign, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
 		Layer: static.NewLayer([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`), DSSEMediaType), MediaType: DSSEMediaType,
@@ -291,7 +251,7 @@ func TestPushKeepsForeignLayersOnTheAttTag(t *testing.T) {
 	if err := remote.Write(AttTag(d), foreign); err != nil {
 		t.Fatal(err)
 	}
-	p, err := (&Registry{}).PushAttestation(context.Background(), d, attestImage(t, testKey(t), d), evidence.FactsPredicateType)
+	p, err := (&Registry{}).PushAttestation(context.Background(), d, attestImage(t, ocitest.SigningKey(t), d), evidence.FactsPredicateType)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +270,7 @@ func TestPushKeepsForeignLayersOnTheAttTag(t *testing.T) {
 
 func TestPushRefusesWhatIsNotAnAttestation(t *testing.T) {
 	host := registries(t)["in-process"]
-	d := pushRandomImage(t, host, "refuse/app")
+	d := ocitest.PushImage(t, host, "refuse/app", "v1")
 	r := &Registry{}
 	for name, data := range map[string][]byte{
 		"not json":       []byte("nope"),
@@ -321,7 +281,7 @@ func TestPushRefusesWhatIsNotAnAttestation(t *testing.T) {
 		}
 	}
 	missing := d.Context().Digest("sha256:" + strings.Repeat("0", 64))
-	_, err := r.PushAttestation(context.Background(), missing, attestImage(t, testKey(t), d), evidence.FactsPredicateType)
+	_, err := r.PushAttestation(context.Background(), missing, attestImage(t, ocitest.SigningKey(t), d), evidence.FactsPredicateType)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) {
 		t.Errorf("push for an image the registry does not have: %v, want a not-found error", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/facts"
 	"github.com/gopolicy/gopolicy/pkg/facts/check"
 )
@@ -21,8 +22,8 @@ func TestAdmissionSectionIsFacts(t *testing.T) {
 	s := newServer(t, k, "prod", func(o *Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	})
-	host := memRegistry(t)
-	img := pushImage(t, host, "adm/app", "v1").String()
+	host := ocitest.Registry(t)
+	img := ocitest.PushImage(t, host, "adm/app", "v1").String()
 	body := review("u-1", "shop", false,
 		container("web", img, map[string]string{"GOMAXPROCS": "64", "GODEBUG": "x509sha1=1", "HOME": "/root"}, map[string]string{"cpu": "500m", "memory": "256Mi"}))
 	out := validate(t, s, body)

@@ -3,13 +3,8 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,16 +16,15 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 )
@@ -46,38 +40,7 @@ func realRegistry(t testing.TB) string {
 	return host
 }
 
-// memRegistry is go-containerregistry's in-process registry on
-// 127.0.0.1, for the tests that run everywhere.
-func memRegistry(t testing.TB) string {
-	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
-}
-
 var ropts = []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)}
-
-// pushImage pushes a random image to host/repo:tag and returns its digest
-// reference.
-func pushImage(t testing.TB, host, repo, tag string) name.Digest {
-	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host + "/" + repo + ":" + tag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, ropts...); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ref.Context().Digest(d.String())
-}
 
 // bundleArtifact is an OCI artifact holding one Sigstore bundle.
 func bundleArtifact(t testing.TB, bundle []byte) v1.Image {
@@ -125,18 +88,7 @@ type keys struct {
 
 func newKeys(t testing.TB) keys {
 	t.Helper()
-	mk := func() *evidence.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pk, err := evidence.NewPrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pk
-	}
-	k := keys{signer: mk(), intruder: mk()}
+	k := keys{signer: ocitest.SigningKey(t), intruder: ocitest.SigningKey(t)}
 	k.pubFile = filepath.Join(t.TempDir(), "signer.pub.pem")
 	if err := os.WriteFile(k.pubFile, k.signer.PublicKeyPEM(), 0o644); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 )
 
@@ -56,7 +57,7 @@ func TestKubeAdmissionWebhook(t *testing.T) {
 	k := newKeys(t)
 	repo := "gopolicy-kube/" + run
 	push := func(image string, bundle func(name.Digest) []byte) (name.Digest, string) {
-		d := pushImage(t, host, repo+"/"+image, "v1")
+		d := ocitest.PushImage(t, host, repo+"/"+image, "v1")
 		if bundle != nil {
 			pushReferrer(t, d, bundle(d))
 		}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 )
 
 // TestLoad offers a fixed rate of AdmissionReviews over TLS on 127.0.0.1
@@ -26,7 +28,7 @@ func TestLoad(t *testing.T) {
 	rate, seconds := envInt("GOPOLICY_LOAD_RATE", 500), envInt("GOPOLICY_LOAD_SECONDS", 5)
 	host := os.Getenv("GOPOLICY_REGISTRY")
 	if host == "" {
-		host = memRegistry(t)
+		host = ocitest.Registry(t)
 	}
 	k := newKeys(t)
 	s := newServer(t, k, "prod", nil)
@@ -37,7 +39,7 @@ func TestLoad(t *testing.T) {
 	client := srv.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 256
 
-	hit := pushImage(t, host, "gopolicy-load/hit", "v1")
+	hit := ocitest.PushImage(t, host, "gopolicy-load/hit", "v1")
 	pushReferrer(t, hit, attest(t, k.signer, hit))
 	hitBody := review("h", "apps", false, container("web", hit.String(), map[string]string{"GODEBUG": "http2client=0"}, map[string]string{"cpu": "1"}))
 	validate(t, s, hitBody) // warm
@@ -84,7 +86,7 @@ func TestLoad(t *testing.T) {
 	misses := min(rate*seconds, envInt("GOPOLICY_LOAD_MISSES", 500))
 	bodies := make([][]byte, misses)
 	for i := range bodies {
-		d := pushImage(t, host, "gopolicy-load/miss", "m"+strconv.Itoa(i))
+		d := ocitest.PushImage(t, host, "gopolicy-load/miss", "m"+strconv.Itoa(i))
 		pushReferrer(t, d, attest(t, k.signer, d))
 		bodies[i] = review("m", "apps", false, container("web", d.String(), nil, nil))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 )
 
@@ -19,26 +20,26 @@ func TestRegistryScenarios(t *testing.T) { scenarios(t, realRegistry(t)) }
 
 // TestInProcessRegistryScenarios runs them against go-containerregistry's
 // registry (with the referrers API), so they run everywhere.
-func TestInProcessRegistryScenarios(t *testing.T) { scenarios(t, memRegistry(t)) }
+func TestInProcessRegistryScenarios(t *testing.T) { scenarios(t, ocitest.Registry(t)) }
 
 func scenarios(t *testing.T, host string) {
 	k := newKeys(t)
 	repo := "gopolicy-test/" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
 	// A referrer attestation, and one under the .att tag.
-	ref := pushImage(t, host, repo+"/referrer", "v1")
+	ref := ocitest.PushImage(t, host, repo+"/referrer", "v1")
 	pushReferrer(t, ref, attest(t, k.signer, ref))
-	att := pushImage(t, host, repo+"/atttag", "v1")
+	att := ocitest.PushImage(t, host, repo+"/atttag", "v1")
 	pushAttTag(t, att, attest(t, k.signer, att))
 	// Signed for another digest; by an untrusted key; tampered; unsigned.
-	other := pushImage(t, host, repo+"/other", "v1")
-	pushReferrer(t, other, attest(t, k.signer, pushImage(t, host, repo+"/other", "old")))
-	intruder := pushImage(t, host, repo+"/intruder", "v1")
+	other := ocitest.PushImage(t, host, repo+"/other", "v1")
+	pushReferrer(t, other, attest(t, k.signer, ocitest.PushImage(t, host, repo+"/other", "old")))
+	intruder := ocitest.PushImage(t, host, repo+"/intruder", "v1")
 	pushReferrer(t, intruder, attest(t, k.intruder, intruder))
-	tampered := pushImage(t, host, repo+"/tampered", "v1")
+	tampered := ocitest.PushImage(t, host, repo+"/tampered", "v1")
 	pushReferrer(t, tampered, tamper(t, attest(t, k.signer, tampered)))
-	unsigned := pushImage(t, host, repo+"/unsigned", "v1")
+	unsigned := ocitest.PushImage(t, host, repo+"/unsigned", "v1")
 	pushAttTag(t, unsigned, unsign(t, attest(t, k.signer, unsigned)))
-	missing := pushImage(t, host, repo+"/missing", "v1")
+	missing := ocitest.PushImage(t, host, repo+"/missing", "v1")
 
 	s := newServer(t, k, "prod", nil)
 	tag := func(d interface{ String() string }) string { return strings.SplitN(d.String(), "@", 2)[0] + ":v1" }
@@ -95,13 +96,13 @@ func scenarios(t *testing.T, host string) {
 		}
 	})
 	t.Run("a moved tag is re-resolved", func(t *testing.T) {
-		d := pushImage(t, host, repo+"/moving", "v1")
+		d := ocitest.PushImage(t, host, repo+"/moving", "v1")
 		pushReferrer(t, d, attest(t, k.signer, d))
 		img := tag(d)
 		if a := validate(t, s, review("u7", "apps", false, container("web", img, nil, nil))); !a.Response.Allowed {
 			t.Fatalf("before the move: %+v", a)
 		}
-		pushImage(t, host, repo+"/moving", "v1") // the tag now names an unattested image
+		ocitest.PushImage(t, host, repo+"/moving", "v1") // the tag now names an unattested image
 		if a := validate(t, s, review("u8", "apps", false, container("web", img, nil, nil))); a.Response.Allowed || !strings.Contains(a.message(), "GP-ADM-001") {
 			t.Fatalf("after the move: %+v", a)
 		}

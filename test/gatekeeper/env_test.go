@@ -33,7 +33,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -56,6 +55,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 
+	"github.com/gopolicy/gopolicy/internal/ocitest"
 	"github.com/gopolicy/gopolicy/pkg/evidence"
 	"github.com/gopolicy/gopolicy/pkg/gopolicy"
 	"github.com/gopolicy/gopolicy/pkg/serve"
@@ -96,7 +96,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.pki = newPKI(t, e.dir)
-	key := newSigner(t)
+	key := ocitest.SigningKey(t)
 	e.pubFile = filepath.Join(e.dir, "signer.pub.pem")
 	if err := os.WriteFile(e.pubFile, key.PublicKeyPEM(), 0o644); err != nil {
 		t.Fatal(err)
@@ -106,11 +106,11 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(reg.Close)
 	host := strings.TrimPrefix(reg.URL, "http://")
 	release, debug := appFacts(t)
-	allowed := pushImage(t, host, "gatekeeper/allowed")
+	allowed := ocitest.PushImage(t, host, "gatekeeper/allowed", "v1")
 	pushReferrer(t, allowed, attest(t, key, allowed, release))
-	denied := pushImage(t, host, "gatekeeper/denied")
+	denied := ocitest.PushImage(t, host, "gatekeeper/denied", "v1")
 	pushReferrer(t, denied, attest(t, key, denied, debug))
-	unattested := pushImage(t, host, "gatekeeper/unattested")
+	unattested := ocitest.PushImage(t, host, "gatekeeper/unattested", "v1")
 	tag := func(d name.Digest) string { return d.Context().Name() + ":v1" }
 	e.allowed, e.denied, e.unattested = tag(allowed), tag(denied), tag(unattested)
 	e.allowedDigest, e.unattestedDigest = allowed.String(), unattested.String()
@@ -190,19 +190,6 @@ func newPKI(t *testing.T, dir string) pki {
 	c, k = issue(3, "gatekeeper", x509.ExtKeyUsageClientAuth, nil)
 	p.clientCert, p.clientKey = write("client.pem", c), write("client-key.pem", k)
 	return p
-}
-
-func newSigner(t *testing.T) *evidence.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := evidence.NewPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
 }
 
 // built is a binary's facts document and its SHA-256.
@@ -294,28 +281,6 @@ func appFacts(t *testing.T) (release, debug built) {
 		t.Fatal(factsErr)
 	}
 	return releaseFacts, debugFacts
-}
-
-// pushImage pushes a random image under the tag v1 and returns its
-// digest reference.
-func pushImage(t *testing.T, host, repo string) name.Digest {
-	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host + "/" + repo + ":v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ref.Context().Digest(d.String())
 }
 
 // pushReferrer attaches a Sigstore bundle to an image as an OCI 1.1
