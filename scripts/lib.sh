@@ -85,3 +85,48 @@ running() {
 	st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
+
+# refuse_running: die if a server of STATE_DIR still runs; forget stale pid
+# files and the env file, which only a finished start writes.
+refuse_running() {
+	local f p
+	for f in "$PIDS"/*.pid; do
+		[ -e "$f" ] || continue
+		p="$(cat "$f" 2>/dev/null || true)"
+		if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+			die "$(basename "$f" .pid) (pid $p) is already running for $STATE_DIR; run scripts/$SCRIPT_NAME/stop.sh $STATE_DIR first"
+		fi
+		rm -f "$f"
+	done
+	rm -f "$STATE_DIR/env"
+}
+
+# stop_unless_started: the EXIT trap of a start script; until it sets
+# started_ok=1, exiting stops whatever was started, with STOP_SCRIPT.
+started_ok=0
+stop_unless_started() {
+	local rc=$?
+	if [ "$started_ok" != 1 ]; then
+		echo "[$SCRIPT_NAME] start failed (exit $rc); stopping what was started" >&2
+		"$STOP_SCRIPT" "$STATE_DIR" >&2 || true
+	fi
+}
+
+# fail MSG LOGNAME...: die, showing the first lines of each log that match
+# ERROR_LINES (an extended regular expression) and its last 40 lines.
+fail() {
+	local msg="$1"; shift
+	echo "[$SCRIPT_NAME] ERROR: $msg" >&2
+	local l
+	for l in "$@"; do
+		if [ -f "$LOGS/$l.log" ]; then
+			if grep -qE "$ERROR_LINES" "$LOGS/$l.log"; then
+				echo "----- first error lines of $LOGS/$l.log -----" >&2
+				grep -m 8 -E "$ERROR_LINES" "$LOGS/$l.log" | cut -c1-400 >&2
+			fi
+			echo "----- last 40 lines of $LOGS/$l.log -----" >&2
+			tail -n 40 "$LOGS/$l.log" | cut -c1-400 >&2
+		fi
+	done
+	exit 1
+}

@@ -43,44 +43,10 @@ PIDS="$STATE_DIR/pids"
 PKI="$STATE_DIR/pki"
 mkdir -p "$LOGS" "$PIDS" "$STATE_DIR/tmp" "$PKI"
 
-# Refuse to start twice on the same STATE_DIR.
-for f in "$PIDS"/*.pid; do
-	[ -e "$f" ] || continue
-	p="$(cat "$f" 2>/dev/null || true)"
-	if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-		die "$(basename "$f" .pid) (pid $p) is already running for $STATE_DIR; run scripts/kube/stop.sh $STATE_DIR first"
-	fi
-	rm -f "$f"
-done
-rm -f "$STATE_DIR/env"
-
-# ---------------------------------------------------------------- helpers ---
-started_ok=0
-on_exit() {
-	local rc=$?
-	if [ "$started_ok" != 1 ]; then
-		echo "[kube] start failed (exit $rc); stopping what was started" >&2
-		"$here/stop.sh" "$STATE_DIR" >&2 || true
-	fi
-}
-trap on_exit EXIT
-
-fail() { # fail MSG LOGNAME...
-	local msg="$1"; shift
-	echo "[kube] ERROR: $msg" >&2
-	local l
-	for l in "$@"; do
-		if [ -f "$LOGS/$l.log" ]; then
-			if grep -qE 'panic:|FATAL|Fatal|"level":"(fatal|panic)"|^E[0-9]{4} |^F[0-9]{4} ' "$LOGS/$l.log"; then
-				echo "----- first error lines of $LOGS/$l.log -----" >&2
-				grep -m 8 -E 'panic:|FATAL|Fatal|"level":"(fatal|panic)"|^E[0-9]{4} |^F[0-9]{4} ' "$LOGS/$l.log" | cut -c1-400 >&2
-			fi
-			echo "----- last 40 lines of $LOGS/$l.log -----" >&2
-			tail -n 40 "$LOGS/$l.log" | cut -c1-400 >&2
-		fi
-	done
-	exit 1
-}
+refuse_running
+STOP_SCRIPT="$here/stop.sh"
+trap stop_unless_started EXIT
+ERROR_LINES='panic:|FATAL|Fatal|"level":"(fatal|panic)"|^E[0-9]{4} |^F[0-9]{4} '
 
 # launch NAME CMD...: start CMD detached (own session, clean environment),
 # stdout+stderr appended to logs/NAME.log, pid in pids/NAME.pid.
