@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
@@ -61,6 +62,7 @@ See docs/admission.md.`,
 	f.Int("cache-size", serve.DefaultCacheSize, "most cached image verdicts (0: no cache)")
 	f.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body in `BYTES`")
 	f.Bool("insecure-registry", false, "allow plain HTTP to every registry (localhost and private addresses always may)")
+	f.StringArray("pull-secret", nil, "registry credentials `FILE`: a kubernetes.io/dockerconfigjson Secret's .dockerconfigjson, read when a registry asks (repeatable; before the docker config and credential helpers)")
 	f.Duration("watch-interval", 2*time.Second, "how often watched files are checked for changes")
 	f.String("profile", gopolicy.DefaultProfile, "enforcement `PROFILE`: dev, ci, prod, or one a policy bundle defines")
 	f.String("fail-on", "deny", "lowest `LEVEL` that denies: deny or warn")
@@ -117,8 +119,11 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	s := serve.New(serve.Options{
-		Build:         build,
-		Registry:      &oci.Registry{Insecure: v.GetBool("insecure-registry")},
+		Build: build,
+		Registry: &oci.Registry{
+			Insecure: v.GetBool("insecure-registry"),
+			Keychain: authn.NewMultiKeychain(oci.PullSecrets(v.GetStringSlice("pull-secret")), authn.DefaultKeychain),
+		},
 		Deadline:      v.GetDuration("deadline"),
 		FailureMode:   v.GetString("failure-mode"),
 		DecisionTTL:   v.GetDuration("decision-ttl"),
