@@ -22,12 +22,12 @@ import (
 
 // version is the release this source is, or follows: the newest version
 // in CHANGELOG.md (a test keeps them equal).
-const version = "0.4.0"
+const version = "0.5.0"
 
 // toolVersion follows one rule: a binary installed by version (go install
 // ...@v0.4.0) reports that release; any other build reports the
 // CHANGELOG's version with the VCS revision it was built from as semver
-// build metadata (0.4.0+7f42d13d22c3, .dirty for a modified tree), never
+// build metadata (0.5.0+7f42d13d22c3, .dirty for a modified tree), never
 // a pseudo-version that looks like no release at all.
 func toolVersion() string {
 	bi, ok := debug.ReadBuildInfo()
