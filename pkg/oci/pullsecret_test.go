@@ -80,6 +80,18 @@ func TestPullSecretsReachAPrivateRegistry(t *testing.T) {
 		t.Errorf("resolved %s, want %s", d.DigestStr(), want)
 	}
 
+	// A rotated Secret is used without a restart: the same keychain reads
+	// the file again when the registry asks.
+	rotating := write("rotating.json", `{"auths":{"`+host+`":{"auth":"`+base64.StdEncoding.EncodeToString([]byte("robot:old"))+`"}}}`)
+	kc := PullSecrets{rotating}
+	if err := resolve(kc); !errors.As(err, &nf) {
+		t.Fatalf("with outdated credentials: %v, want not found (401)", err)
+	}
+	write("rotating.json", `{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`)
+	if err := resolve(kc); err != nil {
+		t.Fatalf("after the Secret rotated: %v", err)
+	}
+
 	// A secret that is not a docker config, or not a regular file, is an
 	// error, never anonymous access in silence.
 	bad := write("bad.json", `{"auths": [}`)
