@@ -36,7 +36,7 @@ func TestCosignRekorAnnotationRoundTrip(t *testing.T) {
 	if !ok {
 		t.Fatal("no annotation for a bundle with a signed entry timestamp")
 	}
-	layer, err := dsseLayer(pb.GetDsseEnvelope(), pb, "https://example/p")
+	layer, err := dsseLayer(pb, "https://example/p")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -105,7 +104,7 @@ func (r *Registry) PushAttestation(ctx context.Context, d name.Digest, bundleJSO
 		return Pushed{}, &RegistryError{Err: fmt.Errorf("push referrer of %s: %w", d, err)}
 	}
 
-	envLayer, err := dsseLayer(env, pb, predicateType)
+	envLayer, err := dsseLayer(pb, predicateType)
 	if err != nil {
 		return Pushed{}, err
 	}
@@ -218,18 +217,11 @@ func mustSHA256(b []byte) v1.Hash {
 // dsseLayer is the envelope as cosign stores an attestation: the DSSE
 // JSON, the predicate type, and, when the bundle holds a Rekor v1 entry
 // with a signed entry timestamp, that entry in cosign's bundle annotation.
-func dsseLayer(env interface {
-	GetPayload() []byte
-	GetPayloadType() string
-}, pb *protobundle.Bundle, predicateType string) (mutate.Addendum, error) {
-	out := dsse.Envelope{
-		PayloadType: env.GetPayloadType(),
-		Payload:     base64.StdEncoding.EncodeToString(env.GetPayload()),
-	}
-	for _, s := range pb.GetDsseEnvelope().GetSignatures() {
-		out.Signatures = append(out.Signatures, dsse.Signature{KeyID: s.GetKeyid(), Sig: base64.StdEncoding.EncodeToString(s.GetSig())})
-	}
-	data, err := json.Marshal(out)
+// The JSON is the envelope's encoding/json form, the bytes sigstore-go
+// sends to a Rekor v1 log: a dsse entry records their SHA-256 as its
+// envelope hash, which cosign matches against the layer.
+func dsseLayer(pb *protobundle.Bundle, predicateType string) (mutate.Addendum, error) {
+	data, err := json.Marshal(pb.GetDsseEnvelope())
 	if err != nil {
 		return mutate.Addendum{}, fmt.Errorf("push attestation: %w", err)
 	}
