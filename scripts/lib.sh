@@ -51,7 +51,23 @@ as_root() {
 }
 
 # The servers' processes: the start.sh and stop.sh scripts set PIDS (the
-# pid files' directory) and TIMEOUT (seconds), and define fail MESSAGE NAME.
+# pid files' directory), LOGS, STATE_DIR and TIMEOUT (seconds).
+
+# launch NAME CMD...: start CMD detached (own session, clean environment),
+# stdout+stderr appended to logs/NAME.log, pid in pids/NAME.pid.
+launch() {
+	local name="$1"; shift
+	printf '\n===== %s start %s: %s\n' "$name" "$(date -Is)" "$*" >>"$LOGS/$name.log"
+	# setsid execs in place (we are not a process group leader), so $! is the
+	# server's own pid. env -i: nothing of the caller's environment leaks into
+	# the servers: viper in rekor-server reads e.g. $PORT, and an HTTP(S)_PROXY
+	# would send the apiserver's webhook calls to 127.0.0.1 through a proxy.
+	env -i PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		HOME="$STATE_DIR" TMPDIR="$STATE_DIR/tmp" LANG=C.UTF-8 \
+		setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+	echo $! >"$PIDS/$name.pid"
+	disown $! 2>/dev/null || true   # no "Killed" job notices from this shell
+}
 
 alive() { kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
 

@@ -48,22 +48,6 @@ STOP_SCRIPT="$here/stop.sh"
 trap stop_unless_started EXIT
 ERROR_LINES='panic:|FATAL|Fatal|"level":"(fatal|panic)"|^E[0-9]{4} |^F[0-9]{4} '
 
-# launch NAME CMD...: start CMD detached (own session, clean environment),
-# stdout+stderr appended to logs/NAME.log, pid in pids/NAME.pid.
-launch() {
-	local name="$1"; shift
-	printf '\n===== %s start %s: %s\n' "$name" "$(date -Is)" "$*" >>"$LOGS/$name.log"
-	# setsid execs in place (we are not a process group leader), so $! is the
-	# server's own pid. env -i: nothing of the caller's environment leaks into
-	# the servers; in particular no HTTP(S)_PROXY, which would send the
-	# apiserver's webhook calls to 127.0.0.1 through a proxy.
-	env -i PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-		HOME="$STATE_DIR" TMPDIR="$STATE_DIR/tmp" LANG=C.UTF-8 \
-		setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
-	echo $! >"$PIDS/$name.pid"
-	disown $! 2>/dev/null || true   # no "Killed" job notices from this shell
-}
-
 PORTS_TAKEN="$STATE_DIR/tmp/ports.taken"; : >"$PORTS_TAKEN"; export PORTS_TAKEN
 ETCD_PORT="$(pick_port GOPOLICY_KUBE_ETCD_PORT)"
 ETCD_PEER_PORT="$(pick_port GOPOLICY_KUBE_ETCD_PEER_PORT)"
