@@ -58,11 +58,11 @@ func (r *Registry) options(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
-	if r.Transport != nil {
-		opts = append(opts, remote.WithTransport(r.Transport))
+	next := r.Transport
+	if next == nil {
+		next = remote.DefaultTransport
 	}
-	return opts
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithTransport(limitManifests{next: next})}
 }
 
 // ParseReference parses an image reference.
