@@ -72,18 +72,8 @@ func BenchmarkVerify(b *testing.B) {
 // collector does): without a cache every search fetches and verifies the
 // three entries; with one per run they are fetched and verified once.
 func BenchmarkSearchShared(b *testing.B) {
-	rk := newFakeRekor(b)
-	key := newECKey(b)
 	const n, shared = 50, 3
-	var subjects []Subject
-	for i := range n {
-		subjects = append(subjects, binSubject(b, fmt.Sprint("bin", i), fmt.Sprint("bin", i)))
-	}
-	for range shared {
-		if _, err := Attest(context.Background(), AttestOptions{Subjects: subjects, Facts: testFacts(b), Key: key, RekorURL: rk.URL()}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	rk := sharedEntries(b, n, shared)
 	ctx := context.Background()
 	for _, cached := range []bool{false, true} {
 		b.Run(map[bool]string{false: "uncached", true: "cached"}[cached], func(b *testing.B) {

@@ -161,18 +161,8 @@ func TestCacheVerify(t *testing.T) {
 // 50 binaries named by the same attestations: a search by each finds
 // the same entries, which are fetched and verified once.
 func TestCacheSearch(t *testing.T) {
-	rk := newFakeRekor(t)
-	key := newECKey(t)
 	const n, shared = 50, 3
-	var subjects []Subject
-	for i := range n {
-		subjects = append(subjects, binSubject(t, fmt.Sprint("bin", i), fmt.Sprint("bin", i)))
-	}
-	for range shared {
-		if _, err := Attest(context.Background(), AttestOptions{Subjects: subjects, Facts: testFacts(t), Key: key, RekorURL: rk.URL()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rk := sharedEntries(t, n, shared)
 	// One entry is damaged: it must fail for every search that finds it.
 	rk.mu.Lock()
 	damaged := rk.entries[1].uuid
@@ -291,3 +281,22 @@ func TestVerifyNamesArtifactWhenStoppedEarly(t *testing.T) {
 		t.Errorf("a bundle that did not parse names artifact %q", res.ArtifactDigest)
 	}
 }
+
+// sharedEntries logs shared attestations in a fake Rekor v1 log, each
+// naming the same n binaries: a search for any binary finds them all.
+func sharedEntries(tb testing.TB, n, shared int) *fakeRekor {
+	tb.Helper()
+	rk := newFakeRekor(tb)
+	key := newECKey(tb)
+	var subjects []Subject
+	for i := range n {
+		subjects = append(subjects, binSubject(tb, fmt.Sprint("bin", i), fmt.Sprint("bin", i)))
+	}
+	for range shared {
+		if _, err := Attest(context.Background(), AttestOptions{Subjects: subjects, Facts: testFacts(tb), Key: key, RekorURL: rk.URL()}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return rk
+}
+
