@@ -299,4 +299,3 @@ func sharedEntries(tb testing.TB, n, shared int) *fakeRekor {
 	}
 	return rk
 }
-
